@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parseDuration } from '../../config/duration.js';
+import { buildServer } from '../../server/build-server.js';
+import { createLogger } from '../../bootstrap/logger.js';
+import { createRuntime, ensureInitialAdminKey } from '../../bootstrap/runtime.js';
+import { VERSION } from '../../version.js';
+import { loadCommandConfig } from '../context.js';
+import { formatError } from '../exit.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the Governator server (API, metrics, health) on the configured database')
+    .option('--host <host>', 'address to listen on (server.host)')
+    .option('--port <port>', 'TCP port (server.port)')
+    .option('--no-migrate', 'do not apply pending migrations at start-up (database.enable_migrations=false)')
+    .action(async (_opts, cmd: Command) => {
+      const loaded = loadCommandConfig(cmd);
+      const { config } = loaded;
+      const logger = createLogger(config.log.level);
+      for (const name of loaded.unknownEnv) logger.warn({ variable: name }, 'ignoring unknown GOVERNATOR_* environment variable');
+      const runtime = await createRuntime(config, { logger });
+      let app;
+      try {
+        await ensureInitialAdminKey(runtime, logger);
+        app = await buildServer({
+          store: runtime.store,
+          keys: runtime.keys,
+          audit: runtime.audit,
+          logger,
+          version: VERSION,
+          options: {
+            bodyLimit: config.server.body_limit,
+            requestTimeoutMs: parseDuration(config.server.request_timeout),
+            trustProxy: config.server.trust_proxy,
+            ...(config.server.tls_cert && config.server.tls_key
+              ? { https: { cert: readFileSync(config.server.tls_cert), key: readFileSync(config.server.tls_key) } }
+              : {}),
+          },
+        });
+        await app.listen({ host: config.server.host, port: config.server.port });
+      } catch (error) {
+        await app?.close().catch(() => undefined);
+        await runtime.close();
+        throw error;
+      }
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.server.port;
+      logger.info({ url: `${config.server.tls_cert ? 'https' : 'http'}://${config.server.host}:${port}`, port, store: runtime.store.location, config: loaded.file }, 'governator serving');
+
+      const shutdownMs = parseDuration(config.server.shutdown_timeout);
+      let closing = false;
+      const shutdown = async (signal: string): Promise<void> => {
+        if (closing) {
+          logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(1);
+        }
+        closing = true;
+        logger.info({ signal, timeoutMs: shutdownMs }, 'shutting down: no new requests, finishing in-flight ones');
+        const timer = setTimeout(() => {
+          logger.error({ timeoutMs: shutdownMs }, 'shutdown timed out; exiting');
+          process.exit(1);
+        }, shutdownMs);
+        timer.unref();
+        try {
+          await app.close();
+          await runtime.close();
+          clearTimeout(timer);
+          logger.info('shutdown complete');
+          process.exitCode = 0;
+        } catch (error) {
+          logger.error({ err: error }, 'shutdown failed');
+          console.error(formatError(error));
+          process.exit(1);
+        }
+      };
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+    });
+}

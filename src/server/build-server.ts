@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+import { GovError } from '../core/errors.js';
+import type { ApiKeyService } from '../app/api-keys.js';
+import type { AuditLog } from '../app/audit-log.js';
+import type { Store } from '../ports/store.js';
+import { sendError } from './errors.js';
+import auditPlugin from './plugins/audit.js';
+import authPlugin from './plugins/auth.js';
+import metricsPlugin, { ServerMetrics } from './plugins/metrics.js';
+import { auditRoutes } from './routes/audit.js';
+import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
+import { metaRoutes } from './routes/meta.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { ErrorResponse, NodeSchema } from './schemas.js';
+
+export interface ServerDeps {
+  readonly store: Store;
+  readonly keys: ApiKeyService;
+  readonly audit: AuditLog;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly options?: ServerOptions;
+}
+
+export interface ServerOptions {
+  /** Largest body accepted, bytes (server.body_limit). */
+  readonly bodyLimit?: number;
+  /** Per-request time limit, ms (server.request_timeout). */
+  readonly requestTimeoutMs?: number;
+  /** Trust X-Forwarded-For (server.trust_proxy). */
+  readonly trustProxy?: boolean;
+  /** HTTPS key and certificate (PEM). */
+  readonly https?: { key: Buffer; cert: Buffer };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Build the HTTP server: every route, hook and plugin, ready for `inject()` in tests or `listen()` in
+ * `governator serve`. It never listens by itself.
+ */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const options = deps.options ?? {};
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    trustProxy: options.trustProxy ?? false,
+    ...(options.https ? { https: options.https } : {}),
+    // A caller's X-Request-Id is kept when it is sane, so logs join across services.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }) as unknown as FastifyInstance;
+
+  const metrics = new ServerMetrics({ version: deps.version, store: deps.store });
+
+  // JSON only: a text/plain body on a JSON route is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+  app.addSchema(ErrorResponse);
+  app.addSchema(NodeSchema);
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((request, reply) =>
+    sendError(new GovError('GOV_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Governator API',
+        version: deps.version,
+        description: 'Hybrid-cloud orchestration decisions. Every /api route needs "Authorization: Bearer <API key>".',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: gov_<id>_<secret>' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  // Auth first: its onRoute check must see every route registered after it, /metrics included.
+  await app.register(authPlugin, { keys: deps.keys, metrics });
+  await app.register(auditPlugin, { audit: deps.audit, metrics });
+  await app.register(metricsPlugin, { metrics });
+
+  healthRoutes(app, { store: deps.store, version: deps.version });
+  nodeRoutes(app, { store: deps.store });
+  keyRoutes(app, { keys: deps.keys });
+  auditRoutes(app, { audit: deps.audit });
+  metaRoutes(app);
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InjectOptions } from 'fastify';
+import { DEFAULT_ROLES, grantsPermission } from '../../src/core/auth/rbac.js';
+import { bearer, startTestServer, type TestServer } from '../support/server.js';
+
+/**
+ * The 401/403/200 matrix: every registered route × (no key, malformed, unknown, revoked, each role).
+ * A route added without an entry in SAMPLES fails the first test, so the matrix cannot silently shrink.
+ */
+let server: TestServer;
+let revokedToken: string;
+
+/** A request that succeeds for a caller allowed to make it; `make` may prepare state first. */
+type Sample = (s: TestServer) => Promise<InjectOptions> | InjectOptions;
+const SAMPLES: Record<string, Sample> = {
+  'GET /healthz': () => ({ method: 'GET', url: '/healthz' }),
+  'GET /readyz': () => ({ method: 'GET', url: '/readyz' }),
+  'GET /metrics': () => ({ method: 'GET', url: '/metrics' }),
+  'GET /api/v1/nodes': () => ({ method: 'GET', url: '/api/v1/nodes' }),
+  'GET /api/v1/nodes/:id': () => ({ method: 'GET', url: '/api/v1/nodes/i-matrix' }),
+  'GET /api/v1/keys': () => ({ method: 'GET', url: '/api/v1/keys' }),
+  'POST /api/v1/keys': () => ({ method: 'POST', url: '/api/v1/keys', payload: { name: `k-${Math.random().toString(36).slice(2)}`, role: 'viewer' } }),
+  'DELETE /api/v1/keys/:id': async (s) => {
+    const created = await s.keys.create({ name: `doomed-${Math.random().toString(36).slice(2)}`, role: 'viewer', createdBy: 'test' });
+    return { method: 'DELETE', url: `/api/v1/keys/${created.record.id}` };
+  },
+  'GET /api/v1/audit': () => ({ method: 'GET', url: '/api/v1/audit?limit=5' }),
+  'GET /api/v1/audit/verify': () => ({ method: 'GET', url: '/api/v1/audit/verify' }),
+  'GET /api/v1/whoami': () => ({ method: 'GET', url: '/api/v1/whoami' }),
+  'GET /api/v1/openapi.json': () => ({ method: 'GET', url: '/api/v1/openapi.json' }),
+};
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await server.store.nodes.upsert({
+    id: 'i-matrix', provider: 'sim', region: 'us-east-1', zone: null, instanceType: 'h100-box', offeringId: null, pool: 'llm',
+    state: 'running', labels: {}, vcpus: 16, memoryGiB: 128, gpu: { model: 'H100', count: 1 }, pricePerHour: 9,
+    startedAt: new Date('2026-01-01T00:00:00Z'), updatedAt: new Date('2026-01-01T00:00:00Z'),
+  });
+  const doomed = await server.keys.create({ name: 'revoked-one', role: 'admin', createdBy: 'test' });
+  await server.keys.revoke(doomed.record.id);
+  revokedToken = doomed.token;
+});
+afterAll(async () => server?.close());
+
+describe('authorisation matrix', () => {
+  it('has a sample request for every registered route, and only /healthz, /readyz, /metrics are public', () => {
+    const registered = server.app.routeAccess.map((r) => `${r.method} ${r.url}`).sort();
+    expect(registered).toEqual(Object.keys(SAMPLES).sort());
+    const publicRoutes = server.app.routeAccess.filter((r) => r.access === 'public').map((r) => r.url).sort();
+    expect(publicRoutes).toEqual(['/healthz', '/metrics', '/readyz']);
+  });
+
+  const callers: Array<{ who: string; headers: () => Record<string, string>; role?: string; invalid?: string }> = [
+    { who: 'no key', headers: () => ({}), invalid: 'GOV_AUTH_REQUIRED' },
+    { who: 'a non-bearer scheme', headers: () => ({ authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }), invalid: 'GOV_AUTH_INVALID' },
+    { who: 'a malformed key', headers: () => bearer('not-a-key'), invalid: 'GOV_AUTH_INVALID' },
+    { who: 'an unknown key', headers: () => bearer(`gov_000000000000_${'A'.repeat(43)}`), invalid: 'GOV_AUTH_INVALID' },
+    { who: 'a tampered key', headers: () => bearer(server.tokens.admin.slice(0, -2) + (server.tokens.admin.endsWith('AA') ? 'BB' : 'AA')), invalid: 'GOV_AUTH_INVALID' },
+    { who: 'a revoked key', headers: () => bearer(revokedToken), invalid: 'GOV_AUTH_INVALID' },
+    ...DEFAULT_ROLES.map((r) => ({ who: `role ${r.name}`, headers: () => bearer(server.tokens[r.name as 'admin']), role: r.name })),
+  ];
+
+  for (const route of Object.keys(SAMPLES)) {
+    for (const caller of callers) {
+      it(`${route} as ${caller.who}`, async () => {
+        const entry = server.app.routeAccess.find((r) => `${r.method} ${r.url}` === route)!;
+        const request = await SAMPLES[route]!(server);
+        const res = await server.app.inject({ ...request, headers: { ...request.headers, ...caller.headers() } });
+        if (entry.access === 'public') {
+          expect(res.statusCode).toBe(200);
+          return;
+        }
+        if (caller.invalid) {
+          expect(res.statusCode).toBe(401);
+          expect(res.json().error.code).toBe(caller.invalid);
+          return;
+        }
+        const grants = DEFAULT_ROLES.find((r) => r.name === caller.role)!.permissions;
+        const allowed = entry.access === 'authenticated' || grantsPermission(grants, entry.access);
+        if (allowed) {
+          expect(res.statusCode, res.body).toBeLessThan(300);
+        } else {
+          expect(res.statusCode).toBe(403);
+          expect(res.json().error).toMatchObject({ code: 'GOV_FORBIDDEN', details: { required: entry.access, role: caller.role } });
+        }
+      });
+    }
+  }
+
+  it('does not tell the client why a key was refused', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/api/v1/nodes', headers: bearer(revokedToken) });
+    expect(res.json()).toEqual({ error: { code: 'GOV_AUTH_INVALID', message: 'the API key is not valid', requestId: expect.any(String) } });
+  });
+
+  it('gives the seed roles their seed permissions (viewer also reads nodes)', () => {
+    const viewer = DEFAULT_ROLES.find((r) => r.name === 'viewer')!.permissions;
+    expect(grantsPermission(viewer, 'metrics:read')).toBe(true);
+    expect(grantsPermission(viewer, 'nodes:scale')).toBe(false);
+    expect(grantsPermission(viewer, 'keys:write')).toBe(false);
+    const operator = DEFAULT_ROLES.find((r) => r.name === 'operator')!.permissions;
+    expect(grantsPermission(operator, 'nodes:scale')).toBe(true);
+    expect(grantsPermission(operator, 'audit:read')).toBe(false);
+  });
+});
+
+describe('configured roles', () => {
+  it('a role from [[rbac.roles]] with a resource wildcard reaches what it grants and nothing else', async () => {
+    const custom = await startTestServer({ roles: [{ name: 'auditor', permissions: ['audit:*'] }] });
+    try {
+      const { token } = await custom.keys.create({ name: 'aud', role: 'auditor', createdBy: 'test' });
+      expect((await custom.app.inject({ url: '/api/v1/audit', headers: bearer(token) })).statusCode).toBe(200);
+      expect((await custom.app.inject({ url: '/api/v1/nodes', headers: bearer(token) })).statusCode).toBe(403);
+    } finally {
+      await custom.close();
+    }
+  });
+});
