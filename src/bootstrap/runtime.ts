@@ -77,7 +77,7 @@ export const INITIAL_ADMIN_KEY_FILE = 'initial-admin-key';
 export async function ensureInitialAdminKey(runtime: Runtime, logger?: Logger): Promise<string | null> {
   if (!runtime.config.auth.bootstrap_admin_key) return null;
   if ((await runtime.store.apiKeys.countActive()) > 0) return null;
-  const created = await runtime.keys.create({ name: `initial-admin-${runtime.clock.now().getTime()}`, role: 'admin', createdBy: 'bootstrap' });
+  const created = await runtime.keys.create({ name: 'initial-admin', role: 'admin', createdBy: 'bootstrap' });
   const dir = resolve(runtime.config.database.data_dir);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, INITIAL_ADMIN_KEY_FILE);

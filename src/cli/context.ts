@@ -9,7 +9,7 @@ export function addConfigOptions(cmd: Command): Command {
     .option('--data-dir <dir>', 'embedded database directory (database.data_dir)')
     .option('--database-url <url>', 'external PostgreSQL URL (database.url)')
     .option('--log-level <level>', 'log level (log.level)')
-    .option('--set <key=value>', 'set any config key, e.g. --set server.port=9000 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[]);
+    .option('--set <key=value>', 'set any config key, e.g. --set server.port=9000 (repeatable)', (v: string, acc: string[] = []) => [...acc, v]);
 }
 
 /**
