@@ -9,6 +9,9 @@ export function addConfigOptions(cmd: Command): Command {
     .option('--data-dir <dir>', 'embedded database directory (database.data_dir)')
     .option('--database-url <url>', 'external PostgreSQL URL (database.url)')
     .option('--log-level <level>', 'log level (log.level)')
+    .option('--host <host>', 'address to listen on (server.host)')
+    .option('--port <port>', 'TCP port (server.port)')
+    .option('--no-migrate', 'do not apply pending migrations at start-up (database.enable_migrations=false)')
     .option('--set <key=value>', 'set any config key, e.g. --set server.port=9000 (repeatable)', (v: string, acc: string[] = []) => [...acc, v]);
 }
 

@@ -12,9 +12,6 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the Governator server (API, metrics, health) on the configured database')
-    .option('--host <host>', 'address to listen on (server.host)')
-    .option('--port <port>', 'TCP port (server.port)')
-    .option('--no-migrate', 'do not apply pending migrations at start-up (database.enable_migrations=false)')
     .action(async (_opts, cmd: Command) => {
       const loaded = loadCommandConfig(cmd);
       const { config } = loaded;
@@ -45,10 +42,6 @@ export function registerServe(program: Command): void {
         await runtime.close();
         throw error;
       }
-      const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.server.port;
-      logger.info({ url: `${config.server.tls_cert ? 'https' : 'http'}://${config.server.host}:${port}`, port, store: runtime.store.location, config: loaded.file }, 'governator serving');
-
       const shutdownMs = parseDuration(config.server.shutdown_timeout);
       let closing = false;
       const shutdown = async (signal: string): Promise<void> => {
@@ -77,5 +70,8 @@ export function registerServe(program: Command): void {
       };
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
       process.on('SIGINT', () => void shutdown('SIGINT'));
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.server.port;
+      logger.info({ url: `${config.server.tls_cert ? 'https' : 'http'}://${config.server.host}:${port}`, port, store: runtime.store.location, config: loaded.file }, 'governator serving');
     });
 }
