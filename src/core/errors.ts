@@ -13,7 +13,6 @@ export const ERROR_CODES = {
   GOV_UNSUPPORTED_MEDIA_TYPE: 'The request body has a content type this endpoint does not accept.',
   GOV_PAYLOAD_TOO_LARGE: 'The request body is larger than server.body_limit.',
   GOV_NOT_FOUND: 'No such route or resource.',
-  GOV_METHOD_NOT_ALLOWED: 'The route exists but not with this method.',
   GOV_CONFLICT: 'The request conflicts with the current state (e.g. a duplicate name).',
   // Authentication and authorisation
   GOV_AUTH_REQUIRED: 'No API key was presented (expected "Authorization: Bearer <key>").',

@@ -56,7 +56,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }) as unknown as FastifyInstance;
@@ -70,11 +70,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) =>
     sendError(new GovError('GOV_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  // On close, new requests get GOV_SHUTTING_DOWN, and answers still in flight tell keep-alive clients to
+  // hang up, so close() does not wait on idle connections.
+  let closing = false;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) throw new GovError('GOV_SHUTTING_DOWN', 'the server is shutting down; retry against another replica or after restart');
   });
-  // On close, answers still in flight tell keep-alive clients to hang up, so close() does not wait on them.
-  let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });

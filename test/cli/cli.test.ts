@@ -148,7 +148,7 @@ describe('governator serve', () => {
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
       const key = readFileSync(keyFile, 'utf8').trim();
       const me = await fetch(`${server.baseUrl}/api/v1/whoami`, { headers: { authorization: `Bearer ${key}` } });
-      expect((await me.json()).role).toBe('admin');
+      expect(((await me.json()) as { role: string }).role).toBe('admin');
       await fetch(`${server.baseUrl}/api/v1/nodes`, { headers: { authorization: `Bearer ${key}x` } });
 
       const second = await runCli(['keys', 'list', '--data-dir', dataDir]);
