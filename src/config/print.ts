@@ -1,31 +1,12 @@
 import { stringify } from 'smol-toml';
+import { MASK, maskUrlPassword } from '../core/secrets.js';
 import { configLeaves, type ConfigLeaf } from './keys.js';
 import { formatSource, type LoadedConfig } from './types.js';
 
-/** What a secret value is replaced with. */
-export const MASK = '****';
+export { MASK, maskUrlPassword };
 
 /** Secret keys holding URLs: everything but the password stays readable (host and database help debugging). */
 const URL_SECRET_KEYS: ReadonlySet<string> = new Set(['database.url']);
-
-/**
- * A database URL with its password (in the userinfo or a `password` query parameter, which libpq also
- * accepts) replaced by `****`. A URL without a password is returned as is; text that does not parse as a
- * URL is masked whole, since we cannot tell where its password is.
- */
-export function maskUrlPassword(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return MASK;
-  }
-  const queryHasPassword = url.searchParams.has('password');
-  if (url.password === '' && !queryHasPassword) return text;
-  if (queryHasPassword) url.searchParams.set('password', MASK);
-  const userinfo = url.password === '' ? url.username : `${url.username}:${MASK}`;
-  return `${url.protocol}//${userinfo}@${url.host}${url.pathname}${url.search}${url.hash}`;
-}
 
 /** `value` as it may be shown for `key`: secrets masked, anything else unchanged; undefined stays undefined. */
 export function maskValue(leaf: Pick<ConfigLeaf, 'key' | 'secret'>, value: unknown): unknown {

@@ -12,7 +12,11 @@ describe('maskDatabaseUrl', () => {
     expect(maskDatabaseUrl(url)).toBe(masked);
   });
 
-  it('masks text that is not a URL by pattern', () => {
-    expect(maskDatabaseUrl('not a url //user:pa ss@host')).toBe('not a url //user:****@host');
+  it('masks text that is not a URL whole', () => {
+    expect(maskDatabaseUrl('not a url //user:pa ss@host')).toBe('****');
+  });
+
+  it('masks an unparsable postgres URL by pattern, up to the last @', () => {
+    expect(maskDatabaseUrl('postgres://gov:p@ss@/gov?host=/run/pg&password=x')).toBe('postgres://gov:****@/gov?host=/run/pg&password=****');
   });
 });
