@@ -13,7 +13,7 @@ const ioModules = [
 const layer = (name) => [`**/${name}`, `**/${name}/**`];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'web/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'web/dist/**', '.governator-test-*/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,6 +11,9 @@ import type { Store } from '../ports/store.js';
 import { systemClock } from '../adapters/clock/system.js';
 import { openPgliteStore } from '../adapters/storage/pglite/index.js';
 import { openPostgresStore } from '../adapters/storage/postgres/index.js';
+import { systemScheduler } from '../adapters/clock/scheduler.js';
+import type { TelemetryService } from '../app/telemetry/service.js';
+import { createTelemetry } from './telemetry.js';
 
 /** The services one Governator process runs on, wired from config. */
 export interface Runtime {
@@ -19,6 +22,8 @@ export interface Runtime {
   readonly clock: Clock;
   readonly keys: ApiKeyService;
   readonly audit: AuditLog;
+  /** Telemetry ingestion and queries (issue #5). Built, not started: `serve` starts it; close() drains it first. */
+  readonly telemetry: TelemetryService;
   close(): Promise<void>;
 }
 
@@ -57,13 +62,28 @@ export async function createRuntime(config: Readonly<Config>, options: RuntimeOp
     throw error;
   }
   const roles = resolveRoles(config.rbac.roles);
+  let telemetry: TelemetryService;
+  try {
+    telemetry = createTelemetry({ store, clock, scheduler: systemScheduler, config: config.telemetry, ...(options.logger ? { logger: options.logger } : {}) });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   return {
     config,
     store,
     clock,
     keys: new ApiKeyService({ store, clock, roles }),
     audit: new AuditLog({ store, clock }),
-    close: () => store.close(),
+    telemetry,
+    // Telemetry drains its write queue into the store before the store closes.
+    close: async () => {
+      try {
+        await telemetry.stop(parseDuration(config.telemetry.ack_timeout));
+      } finally {
+        await store.close();
+      }
+    },
   };
 }
 

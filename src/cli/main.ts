@@ -3,9 +3,11 @@ import { VERSION } from '../version.js';
 import { addConfigOptions } from './context.js';
 import { EXIT_USAGE, exitCodeFor, formatError } from './exit.js';
 import { registerAudit } from './commands/audit.js';
+import { registerCatalog } from './commands/catalog.js';
 import { registerConfig } from './commands/config.js';
 import { registerDb } from './commands/db.js';
 import { registerKeys } from './commands/keys.js';
+import { registerPlan } from './commands/plan.js';
 import { registerServe } from './commands/serve.js';
 
 /** The `governator` command line. docs/cli.md describes every command. */
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerDb(program);
   registerKeys(program);
   registerAudit(program);
+  registerCatalog(program);
+  registerPlan(program);
   // Subcommands inherit exitOverride so usage errors reach main() and exit 2.
   for (const cmd of program.commands) {
     cmd.exitOverride();

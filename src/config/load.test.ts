@@ -57,6 +57,28 @@ describe('loadConfig: layers', () => {
       log: { level: 'info' },
       auth: { bootstrap_admin_key: true },
       rbac: { roles: [] },
+      pricing: {
+        spot_refresh_interval: '60s', list_refresh_interval: '6h',
+        aws: { enabled: false, regions: ['us-east-1'] }, azure: { enabled: false, regions: ['eastus'] },
+        gcp: { enabled: false }, digitalocean: { enabled: false },
+      },
+      catalog: { owned: [] },
+      telemetry: {
+        ack: 'durable', ack_timeout: '10s', queue_max_samples: 500_000, batch_size: 10_000, batch_interval: '200ms', flush_concurrency: 2,
+        max_body_bytes: 4_194_304, max_decoded_bytes: 8_388_608, max_future: '5m', max_series: 500_000, max_series_per_metric: 50_000,
+        max_labels: 64, max_label_value_length: 2048, hot_window: '30m', hot_max_points: 240,
+        node_labels: ['governator_node', 'node', 'instance'], retention_raw_days: 7, retention_minute_days: 90, retention_hour_days: 730,
+        rollup_interval: '1m', rollup_lag: '2m', query_max_series: 1000, query_max_points: 500_000,
+        scrape: { interval: '15s', timeout: '10s', max_bytes: 16_777_216, targets: [] },
+        sources: {
+          prometheus: { enabled: false, queries: [], interval: '60s', lookback: '10m', step: '15s', timeout: '30s' },
+          datadog: { enabled: false, site: 'datadoghq.com', queries: [], interval: '60s', lookback: '10m', timeout: '30s' },
+          newrelic: { enabled: false, endpoint: 'https://api.newrelic.com/graphql', queries: [], interval: '60s', lookback: '10m', timeout: '30s' },
+          google_analytics: {
+            enabled: false, metrics: ['activeUsers', 'sessions'], granularity: 'hour', time_zone: 'UTC', interval: '5m', lookback: '2h', timeout: '30s',
+          },
+        },
+      },
     });
     expect([...loaded.sources.values()].every((s) => s.kind === 'default')).toBe(true);
     expect(loaded.sources.has('database.url')).toBe(true);

@@ -348,6 +348,23 @@ function semanticProblems(value: Table, sourceAt: (path: readonly Segment[]) => 
       problems.add(formatKey(path), sourceAt(path), `${show(name)} is already the name of rbac.roles[${earlier}]; expected role names to be unique`);
     });
   }
+
+  // Owned hardware names become offering ids (docs/catalog.md): two entries may not share one.
+  const owned = getPath(value, ['catalog', 'owned']);
+  if (Array.isArray(owned)) {
+    const firstOwned = new Map<string, number>();
+    owned.forEach((entry: unknown, i) => {
+      const name = getPath(entry, ['name']);
+      if (typeof name !== 'string') return;
+      const earlier = firstOwned.get(name);
+      if (earlier === undefined) {
+        firstOwned.set(name, i);
+        return;
+      }
+      const path = ['catalog', 'owned', i, 'name'];
+      problems.add(formatKey(path), sourceAt(path), `${show(name)} is already the name of catalog.owned[${earlier}]; expected unique names`);
+    });
+  }
 }
 
 /**

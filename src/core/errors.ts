@@ -30,6 +30,16 @@ export const ERROR_CODES = {
   GOV_DB_UNAVAILABLE: 'The database cannot be opened or reached.',
   GOV_DB_MIGRATION: 'A schema migration failed or the schema on disk does not match this version.',
   GOV_AUDIT_CHAIN_BROKEN: 'The audit log hash chain does not verify: a row was edited, removed or inserted.',
+  // Live price sources (docs/pricing-sources.md)
+  GOV_PRICE_SOURCE_THROTTLED: 'A price source (cloud pricing API) answered "too many requests"; details.retryAfterMs says how long it asked us to wait.',
+  GOV_PRICE_SOURCE_UNAVAILABLE: 'A price source could not be read: network error, timeout, server error, or an answer that is not the expected format.',
+  GOV_PRICE_SOURCE_AUTH: 'A price source refused our credentials (missing, invalid or lacking permission).',
+  // Price catalog (docs/catalog.md)
+  GOV_CATALOG_UNAVAILABLE: 'The bundled price catalog cannot be read or does not match its manifest (missing, corrupt or edited file).',
+  // Telemetry ingestion (docs/telemetry.md)
+  GOV_INGEST_REJECTED: 'Some samples of an ingest request were refused (details.rejected counts them by reason); the others were stored.',
+  GOV_INGEST_BACKPRESSURE: 'The telemetry write queue is full; nothing of the request was accepted. Retry after the Retry-After header.',
+  GOV_UPGRADE_REQUIRED: 'This endpoint speaks WebSocket only: send an HTTP Upgrade request.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,5 +1,7 @@
 import type { AuditOutcome, AuditRecord } from '../core/audit/chain.js';
 import type { Node, NodeState } from '../core/model/node.js';
+import type { Plan } from '../core/model/plan.js';
+import type { SeriesRepository } from './series-store.js';
 
 /**
  * The Store port: everything Governator persists goes through it. Two adapters implement it with the same
@@ -29,6 +31,11 @@ export interface Store {
   readonly nodes: NodeRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditRepository;
+  readonly costHistory: CostHistoryRepository;
+  /** Telemetry series and samples (issue #5): src/ports/series-store.ts. */
+  readonly series: SeriesRepository;
+  /** Plans the service computed (issue #4): the deployment_decisions table. */
+  readonly decisions: DecisionRepository;
 }
 
 export type StoreKind = 'pglite' | 'postgres';
@@ -149,4 +156,80 @@ export interface AuditRepository {
   listRecent(limit: number): Promise<readonly AuditRecord[]>;
   /** Number of entries. */
   count(): Promise<number>;
+}
+
+// --------------------------------------------------------------------------------------- cost history
+
+/**
+ * One row of `cost_history`: an hourly price as observed at `timestamp`. The price refresher
+ * (src/app/price-refresher.ts) writes a row when an offering's price CHANGES, not for every unchanged price.
+ */
+export interface CostHistoryRow {
+  readonly timestamp: Date;
+  /** aws, azure, gcp, digitalocean … (at most 50 characters). */
+  readonly provider: string;
+  /** What the price is for: `offering` for catalog offerings (at most 100 characters). */
+  readonly resourceType: string;
+  /** Which one: the offering id (at most 255 characters). */
+  readonly resourceId: string;
+  /** Stored as NUMERIC(12,6): rounded to 6 decimals, at most 999999.999999; finite and not negative. */
+  readonly costPerHour: number;
+  /** ISO 4217, three capital letters. */
+  readonly currency: string;
+}
+
+/** A stored row: what was appended, with its id and the price as stored (rounded to 6 decimals). */
+export interface CostHistoryRecord extends CostHistoryRow {
+  readonly id: number;
+}
+
+export interface CostHistoryQuery {
+  readonly resourceId?: string;
+  readonly provider?: string;
+  /** Rows at or after this instant. */
+  readonly from?: Date;
+  /** Rows strictly before this instant. */
+  readonly to?: Date;
+  /** 1..10000. */
+  readonly limit: number;
+}
+
+export interface CostHistoryRepository {
+  /**
+   * Insert the rows, all or none (one statement). An empty list is a no-op. Rejects with GOV_VALIDATION,
+   * inserting nothing, when a row breaks the limits above (the message names the row and the field).
+   */
+  append(rows: readonly CostHistoryRow[]): Promise<void>;
+  /** Matching rows, oldest first (timestamp, then id); at most `limit`. */
+  list(query: CostHistoryQuery): Promise<readonly CostHistoryRecord[]>;
+}
+
+// ------------------------------------------------------------------------------------------ decisions
+
+/** A plan the service computed, as recorded in `deployment_decisions`. */
+export interface DecisionInput {
+  readonly at: Date;
+  /** Who asked: `simulate` (POST /api/v1/cost/simulate), `recommendation` (the recommendations endpoint) … 1–64 characters. */
+  readonly source: string;
+  /** What it was about (the table's workload_id): the plan's pool names, comma-separated; 1–1000 characters. */
+  readonly workload: string;
+  readonly plan: Plan;
+}
+
+export interface DecisionRecord extends DecisionInput {
+  readonly id: number;
+  /** plan.feasible, also kept in its own column. */
+  readonly feasible: boolean;
+  /** plan.savingsPerHour as stored (cost_savings, NUMERIC(12,4): rounded to 4 decimals). */
+  readonly savingsPerHour: number;
+}
+
+export interface DecisionRepository {
+  /**
+   * Append one decision. Rejects with GOV_VALIDATION, storing nothing, when source or workload is out of
+   * bounds or the savings do not fit NUMERIC(12,4).
+   */
+  record(decision: DecisionInput): Promise<DecisionRecord>;
+  /** The newest decisions first (timestamp, then id); limit 1..1000. */
+  listRecent(limit: number): Promise<readonly DecisionRecord[]>;
 }

@@ -6,6 +6,7 @@ import { GovError } from '../core/errors.js';
 import type { ApiKeyService } from '../app/api-keys.js';
 import type { AuditLog } from '../app/audit-log.js';
 import type { Store } from '../ports/store.js';
+import type { TelemetryService } from '../app/telemetry/service.js';
 import { sendError } from './errors.js';
 import auditPlugin from './plugins/audit.js';
 import authPlugin from './plugins/auth.js';
@@ -15,15 +16,26 @@ import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { metaRoutes } from './routes/meta.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { telemetryRoutes } from './routes/telemetry.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { planningRoutes } from './routes/planning.js';
+import type { PlannerService } from '../app/planner-service.js';
+import type { Catalog } from '../core/catalog/catalog.js';
 import { ErrorResponse, NodeSchema } from './schemas.js';
 
 export interface ServerDeps {
   readonly store: Store;
+  /** The price catalog (bundled snapshot + owned hardware) served by GET /api/v1/catalog/offerings. */
+  readonly catalog: Catalog;
   readonly keys: ApiKeyService;
   readonly audit: AuditLog;
   readonly logger: Logger;
   readonly version: string;
   readonly options?: ServerOptions;
+  /** Telemetry receivers and queries (issue #5); without it those routes are not served. */
+  readonly telemetry?: TelemetryService;
+  /** The planner (issue #4): POST /api/v1/cost/simulate, GET /api/v1/optimization/recommendations; without it those routes are not served. */
+  readonly planner?: PlannerService;
 }
 
 export interface ServerOptions {
@@ -107,7 +119,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   nodeRoutes(app, { store: deps.store });
   keyRoutes(app, { keys: deps.keys });
   auditRoutes(app, { audit: deps.audit });
+  catalogRoutes(app, { catalog: deps.catalog });
+  if (deps.planner) planningRoutes(app, { planner: deps.planner });
   metaRoutes(app);
+  if (deps.telemetry) {
+    deps.telemetry.metrics.attach(metrics.registry);
+    await app.register(telemetryRoutes, { telemetry: deps.telemetry });
+  }
 
   await app.ready();
   return app;

@@ -6,12 +6,12 @@
  * later test picks ids, names and providers of its own.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MIGRATIONS_DIR } from '../../src/adapters/storage/sql/index.js';
+import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from '../../src/adapters/storage/sql/index.js';
 import { auditEntryText, GENESIS_HASH, verifyChain } from '../../src/core/audit/chain.js';
 import type { AuditRecord } from '../../src/core/audit/chain.js';
 import { isGovError } from '../../src/core/errors.js';
@@ -20,6 +20,9 @@ import type { Node } from '../../src/core/model/node.js';
 import type { ApiKeyRecord, AuditEntryInput, AuditHead, Store } from '../../src/ports/store.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { pgliteBackend, postgresBackend } from './backends.js';
+import { seriesContract } from './series.contract.js';
+import { costHistoryContract } from './cost-history.contract.js';
+import { decisionsContract } from './decisions.contract.js';
 import type { StoreBackend } from './backends.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -79,9 +82,11 @@ function auditInput(n: number): AuditEntryInput {
   };
 }
 
+/** A migrations folder with `files`, after every migration of this build when `copyInit` (not only 0001). */
 function tempMigrations(files: Record<string, string>, copyInit = true): string {
   const dir = mkdtempSync(join(tmpdir(), 'governator-migrations-'));
-  if (copyInit) copyFileSync(INIT_SQL, join(dir, '0001_init.sql'));
+  const migrationsDir = fileURLToPath(DEFAULT_MIGRATIONS_DIR);
+  if (copyInit) for (const name of readdirSync(migrationsDir).filter((n) => n.endsWith('.sql'))) copyFileSync(join(migrationsDir, name), join(dir, name));
   for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, name), sql);
   return dir;
 }
@@ -141,11 +146,11 @@ function storeContract(makeBackend: () => Promise<StoreBackend>): void {
     });
 
     it('rolls a failing migration back and names it', async () => {
-      const dir = temp({ '0002_broken.sql': 'CREATE TABLE broken_probe (i INT);\nSELECT 1 / 0;\n' });
+      const dir = temp({ '9998_broken.sql': 'CREATE TABLE broken_probe (i INT);\nSELECT 1 / 0;\n' });
       const other = await backend.openStore({ migrationsDir: dir });
       const err = await expectGovError(other.migrate(), 'GOV_DB_MIGRATION');
-      expect(err.message).toMatch(/Migration 2 \(broken\) failed: division by zero/);
-      expect((await other.migrationStatus()).find((m) => m.version === 2)?.appliedAt).toBeNull();
+      expect(err.message).toMatch(/Migration 9998 \(broken\) failed: division by zero/);
+      expect((await other.migrationStatus()).find((m) => m.version === 9998)?.appliedAt).toBeNull();
       await expect(backend.exec('SELECT 1 FROM broken_probe')).rejects.toThrow(/broken_probe/);
     });
 
@@ -161,22 +166,30 @@ function storeContract(makeBackend: () => Promise<StoreBackend>): void {
 
     it('ignores CRLF line endings when comparing checksums', async () => {
       const dir = temp({}, false);
-      writeFileSync(join(dir, '0001_init.sql'), readFileSync(INIT_SQL, 'utf8').replace(/\n/g, '\r\n'));
+      for (const m of await loadMigrations()) {
+        writeFileSync(join(dir, `${String(m.version).padStart(4, '0')}_${m.name}.sql`), m.sql.replace(/\n/g, '\r\n'));
+      }
       const crlf = await backend.openStore({ migrationsDir: dir });
       expect((await crlf.migrate()).applied).toEqual([]);
     });
 
     it('refuses to run on a database migrated by a newer build, and lists the unknown version', async () => {
-      const dir = temp({ '0002_newer.sql': 'CREATE TABLE newer_probe (i INT);\n' });
+      // The newer build knows every migration of this one, plus the next version.
+      const known = await loadMigrations();
+      const next = (known.at(-1)?.version ?? 0) + 1;
+      const dir = temp(Object.fromEntries([
+        ...known.map((m) => [`${String(m.version).padStart(4, '0')}_${m.name}.sql`, m.sql]),
+        [`${String(next).padStart(4, '0')}_newer.sql`, 'CREATE TABLE newer_probe (i INT);\n'],
+      ]), false);
       const newer = await backend.openStore({ migrationsDir: dir });
-      expect((await newer.migrate()).applied.map((m) => m.version)).toEqual([2]);
+      expect((await newer.migrate()).applied.map((m) => m.version)).toEqual([next]);
       try {
         const err = await expectGovError(store.migrate(), 'GOV_DB_MIGRATION');
-        expect(err.message).toMatch(/migration 2 \(newer\) applied, which this build of Governator does not know/);
+        expect(err.message).toMatch(new RegExp(`migration ${next} \\(newer\\) applied, which this build of Governator does not know`));
         const status = await store.migrationStatus();
-        expect(status.find((m) => m.version === 2)).toMatchObject({ name: 'newer', appliedAt: expect.any(Date) });
+        expect(status.find((m) => m.version === next)).toMatchObject({ name: 'newer', appliedAt: expect.any(Date) });
       } finally {
-        await backend.exec('DELETE FROM schema_migrations WHERE version = 2; DROP TABLE newer_probe;');
+        await backend.exec(`DELETE FROM schema_migrations WHERE version = ${next}; DROP TABLE newer_probe;`);
       }
       expect((await store.migrate()).applied).toEqual([]);
     });
@@ -382,6 +395,12 @@ function storeContract(makeBackend: () => Promise<StoreBackend>): void {
       await expectGovError(store.audit.listRecent(10_001), 'GOV_VALIDATION');
     });
   });
+
+  describe('telemetry series', () => seriesContract(() => store));
+
+  describe('cost history', () => costHistoryContract(() => store));
+
+  describe('decisions', () => decisionsContract(() => store));
 
   describe('values', () => {
     it('returns every Date with the identical toISOString()', async () => {

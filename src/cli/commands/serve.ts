@@ -4,6 +4,8 @@ import { parseDuration } from '../../config/duration.js';
 import { buildServer } from '../../server/build-server.js';
 import { createLogger } from '../../bootstrap/logger.js';
 import { createRuntime, ensureInitialAdminKey } from '../../bootstrap/runtime.js';
+import { loadCatalog } from '../../bootstrap/catalog.js';
+import { createPlannerService } from '../../bootstrap/planner.js';
 import { VERSION } from '../../version.js';
 import { loadCommandConfig } from '../context.js';
 import { formatError } from '../exit.js';
@@ -17,16 +19,23 @@ export function registerServe(program: Command): void {
       const { config } = loaded;
       const logger = createLogger(config.log.level);
       for (const name of loaded.unknownEnv) logger.warn({ variable: name }, 'ignoring unknown GOVERNATOR_* environment variable');
+      // The price catalog first: a corrupt bundle or a bad [[catalog.owned]] entry stops start-up before the database opens.
+      const { catalog } = loadCatalog(config, { logger });
       const runtime = await createRuntime(config, { logger });
       let app;
       try {
         await ensureInitialAdminKey(runtime, logger);
+        // Reload series and the hot window, then start rollups, scrapers and pullers (docs/telemetry.md).
+        await runtime.telemetry.start();
         app = await buildServer({
           store: runtime.store,
+          catalog,
           keys: runtime.keys,
           audit: runtime.audit,
           logger,
           version: VERSION,
+          telemetry: runtime.telemetry,
+          planner: createPlannerService({ store: runtime.store, clock: runtime.clock, offerings: () => catalog.offerings }),
           options: {
             bodyLimit: config.server.body_limit,
             requestTimeoutMs: parseDuration(config.server.request_timeout),

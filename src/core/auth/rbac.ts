@@ -8,6 +8,7 @@ export const PERMISSIONS = [
   'nodes:read',
   'nodes:scale',
   'metrics:read',
+  'metrics:write',
   'cost:read',
   'keys:read',
   'keys:write',
@@ -23,12 +24,16 @@ export interface RoleDefinition {
 /**
  * The built-in roles, from the original specification's `[[rbac.roles]]` example. One deliberate change:
  * `viewer` also gets `nodes:read`, because a read-only user who cannot see the fleet has nothing to view.
+ * One addition: `ingest`, for telemetry senders (issue #5).
  * Config may redefine any role or add new ones (`[[rbac.roles]]`).
  */
 export const DEFAULT_ROLES: readonly RoleDefinition[] = [
   { name: 'admin', permissions: ['*'] },
   { name: 'operator', permissions: ['nodes:read', 'nodes:scale', 'metrics:read', 'cost:read'] },
   { name: 'viewer', permissions: ['nodes:read', 'metrics:read', 'cost:read'] },
+  // For telemetry senders (Prometheus remote_write, agents): they may push samples and nothing else, so a key
+  // stored in a Prometheus config file cannot read the fleet or change anything (docs/telemetry.md).
+  { name: 'ingest', permissions: ['metrics:write'] },
 ];
 
 const GRANT_PATTERN = /^(\*|[a-z][a-z0-9_-]*:(\*|[a-z][a-z0-9_-]*))$/;

@@ -22,6 +22,8 @@ async function auditPlugin(app: FastifyInstance, options: AuditPluginOptions): P
     const denied = status === 401 || status === 403;
     const matched = request.routeOptions.url !== undefined;
     if (!denied && !(matched && MUTATING.has(request.method))) return payload;
+    // High-volume machine routes (telemetry ingest) audit only refusals of their key; the rest is in metrics.
+    if (!denied && request.routeOptions.config.audit === 'denied-only') return payload;
     const outcome: AuditOutcome = denied ? 'denied' : status < 400 ? 'success' : 'failure';
     const principal = request.principal;
     try {
@@ -49,6 +51,13 @@ async function auditPlugin(app: FastifyInstance, options: AuditPluginOptions): P
     }
     return payload;
   });
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `denied-only`: audit only 401/403 on this route, not every call (telemetry ingest; docs/api.md "Audit"). Default: all. */
+    audit?: 'all' | 'denied-only';
+  }
 }
 
 export default fp(auditPlugin, { name: 'governator-audit', fastify: '5.x' });

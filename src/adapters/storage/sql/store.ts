@@ -1,11 +1,14 @@
 import type {
-  ApiKeyRepository, AuditRepository, MigrationReport, MigrationState, NodeRepository, Store, StoreKind,
+  ApiKeyRepository, AuditRepository, CostHistoryRepository, MigrationReport, MigrationState, NodeRepository, Store, StoreKind,
 } from '../../../ports/store.js';
 import { SqlApiKeyRepository } from './api-keys.js';
 import { SqlAuditRepository } from './audit.js';
+import { SqlCostHistoryRepository } from './cost-history.js';
+import { SqlDecisionRepository } from './decisions.js';
 import type { SqlClient } from './client.js';
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, readMigrationStatus, runMigrations } from './migrations.js';
 import { SqlNodeRepository } from './nodes.js';
+import { SqlSeriesRepository } from './series.js';
 
 export interface SqlStoreOptions {
   readonly kind: StoreKind;
@@ -27,6 +30,9 @@ export function createSqlStore(options: SqlStoreOptions): Store {
   const nodes: NodeRepository = new SqlNodeRepository(client);
   const apiKeys: ApiKeyRepository = new SqlApiKeyRepository(client);
   const audit: AuditRepository = new SqlAuditRepository(client);
+  const costHistory: CostHistoryRepository = new SqlCostHistoryRepository(client);
+  const series = new SqlSeriesRepository(client);
+  const decisions = new SqlDecisionRepository(client);
 
   return {
     kind: options.kind,
@@ -34,6 +40,9 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     nodes,
     apiKeys,
     audit,
+    costHistory,
+    series,
+    decisions,
     async migrate(): Promise<MigrationReport> {
       return runMigrations(client, await loadMigrations(migrationsDir));
     },

@@ -1,0 +1,1 @@
+export { createRemoteWriteCodec, encodeWriteRequest, encodeWriteRequestProto, isWellFormedSnappy } from './codec.js';

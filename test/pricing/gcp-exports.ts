@@ -1,0 +1,4 @@
+export {
+  createGcpCatalogPriceSource, familyOfSku, gcpFamilyOf, gpuModelOfSku as gcpModelOfSkuForTest, gcpShapesFromOfferings,
+  type GcpMachineShape,
+} from '../../src/adapters/pricing/gcp/catalog.js';
