@@ -31,6 +31,14 @@ export interface SeriesRepository {
    */
   buckets(query: BucketQuery): Promise<Map<number, Bucket[]>>;
   /**
+   * The count-weighted nearest-rank `q`-quantile of bucket means (core/telemetry/rollup.ts weightedQuantile) per
+   * series per window [from + k·step, from + (k+1)·step), computed in the database so only one row per window
+   * comes back. The buckets are read from `segments` (each a source resolution over its own time range; raw
+   * samples count as 1-minute buckets of their mean). Returns [windowStart, value] per series, in time order;
+   * windows without data are left out.
+   */
+  quantiles(query: QuantileQuery): Promise<Map<number, Array<[number, number]>>>;
+  /**
    * (Re)compute the `target` rollup buckets whose start lies in [from, to) from the next finer level (raw for
    * 1m, 1m for 1h), replacing what was there. `from` and `to` must be multiples of the target width. Returns
    * how many buckets were written.
@@ -74,6 +82,17 @@ export interface BucketQuery {
   readonly seriesIds: readonly number[];
   readonly from: number;
   readonly to: number;
+}
+
+export interface QuantileQuery {
+  readonly seriesIds: readonly number[];
+  readonly segments: ReadonlyArray<{ readonly source: Resolution; readonly from: number; readonly to: number }>;
+  /** Window origin, Unix ms. */
+  readonly from: number;
+  /** Window width, ms (> 0). */
+  readonly step: number;
+  /** In (0, 1]. */
+  readonly q: number;
 }
 
 export interface SeriesStats {

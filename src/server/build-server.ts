@@ -20,13 +20,13 @@ import { telemetryRoutes } from './routes/telemetry.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { planningRoutes } from './routes/planning.js';
 import type { PlannerService } from '../app/planner-service.js';
-import type { Catalog } from '../core/catalog/catalog.js';
+import type { CatalogView } from '../app/live-catalog.js';
 import { ErrorResponse, NodeSchema } from './schemas.js';
 
 export interface ServerDeps {
   readonly store: Store;
   /** The price catalog (bundled snapshot + owned hardware) served by GET /api/v1/catalog/offerings. */
-  readonly catalog: Catalog;
+  readonly catalog: CatalogView;
   readonly keys: ApiKeyService;
   readonly audit: AuditLog;
   readonly logger: Logger;

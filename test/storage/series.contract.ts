@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { isGovError } from '../../src/core/errors.js';
-import { rollUp, sampleBucket, seriesKey } from '../../src/core/telemetry/index.js';
+import { rollUp, sampleBucket, seriesKey, weightedQuantile } from '../../src/core/telemetry/index.js';
 import type { Labels } from '../../src/core/telemetry/index.js';
 import type { NewSeries } from '../../src/ports/series-store.js';
 import type { Store } from '../../src/ports/store.js';
@@ -116,6 +116,15 @@ export function seriesContract(getStore: () => Store): void {
     expect(h1.map((b) => [b.ts, b.count, b.min, b.max])).toEqual(expected1h.map((b) => [b.ts, b.count, b.min, b.max]));
     expect(h1FromM.map((b) => [b.ts, b.count, b.min, b.max])).toEqual(expected1h.map((b) => [b.ts, b.count, b.min, b.max]));
     h1.forEach((b, i) => expect(b.sum).toBeCloseTo(expected1h[i]!.sum, 6));
+
+    // Quantiles in the database agree with the pure weighted quantile, over a rollup segment then a raw one.
+    const split = base + 90 * 60_000;
+    const quant = (await store.series.quantiles({
+      seriesIds: [id!], from: base, step: 3_600_000, q: 0.95,
+      segments: [{ source: '1m', from: base, to: split }, { source: 'raw', from: split, to: base + 3 * 3_600_000 }],
+    })).get(id!)!;
+    expect(quant.map((p) => p[0])).toEqual([base, base + 3_600_000, base + 7_200_000]);
+    quant.forEach(([t, v]) => expect(v).toBeCloseTo(weightedQuantile(expected1m.filter((b) => b.ts >= t && b.ts < t + 3_600_000), 0.95), 9));
 
     // A late sample inside a rolled-up minute: re-running the rollup replaces the bucket.
     await store.series.append(columns([[id!, base + 1, 1e6]]));

@@ -9,6 +9,7 @@ import type { Store } from '../../src/ports/store.js';
 import { buildServer, type ServerOptions } from '../../src/server/build-server.js';
 import type { Catalog } from '../../src/core/catalog/catalog.js';
 import { fixtureCatalog } from './catalog.js';
+import { LiveCatalog } from '../../src/app/live-catalog.js';
 import { Value } from '@sinclair/typebox/value';
 import type { Dispatcher } from 'undici';
 import { systemScheduler } from '../../src/adapters/clock/scheduler.js';
@@ -63,7 +64,7 @@ export async function startTestServer(options: { store?: Store; roles?: RoleDefi
   if (t.start ?? true) await telemetry.start();
   const catalog = options.catalog ?? fixtureCatalog();
   const planner = new PlannerService({ store, clock: systemClock, solver: new HighsSolver(), offerings: () => catalog.offerings, ...(options.pools ? { pools: options.pools } : {}) });
-  const app = await buildServer({ store, catalog, keys, audit, logger: pino({ level: 'silent' }), version: '0.0.0-test', telemetry, planner, ...(options.server ? { options: options.server } : {}) });
+  const app = await buildServer({ store, catalog: new LiveCatalog(catalog), keys, audit, logger: pino({ level: 'silent' }), version: '0.0.0-test', telemetry, planner, ...(options.server ? { options: options.server } : {}) });
   const make = async (role: string) => (await keys.create({ name: `test-${role}`, role, createdBy: 'test' })).token;
   const tokens = { admin: await make('admin'), operator: await make('operator'), viewer: await make('viewer'), ingest: await make('ingest') };
   return {

@@ -100,6 +100,20 @@ export class TelemetryQuery {
         };
       }
       perSeries = new Map([...raw.entries()].map(([id, p]) => [id, p.ts.map((t, i) => sampleBucket(t, p.values[i] as number))]));
+    } else if (q.agg === 'p95') {
+      // The quantile is computed by the database: one row per window instead of every bucket.
+      const from = bucketStart(q.from, RESOLUTION_MS[choice.resolution]);
+      const segments = await this.#segments(choice.resolution, from, q.to);
+      const windows = await this.#o.series.quantiles({ seriesIds: ids, segments, from, step: q.step as number, q: 0.95 });
+      let total = 0;
+      const series: QueriedSeries[] = [];
+      for (const e of entries) {
+        const points = (e.id === null ? undefined : windows.get(e.id))?.filter(([t]) => t < q.to) ?? [];
+        total += points.length;
+        if (total > this.#o.maxPoints) throw this.#tooMany(total);
+        if (points.length > 0) series.push({ metric: e.metric, labels: e.labels, points });
+      }
+      return { resolution: choice.resolution, series };
     } else {
       perSeries = await this.#fromRollups(choice.resolution, ids, q.from, q.to);
     }
@@ -124,29 +138,35 @@ export class TelemetryQuery {
     });
   }
 
-  /** Buckets from a rollup table up to its watermark, then from the finer levels for the rest. */
+  /** Where to read [from, to) at `resolution`: its rollup table up to its watermark, then the finer levels. */
+  async #segments(resolution: Exclude<Resolution, 'raw'>, from: number, to: number): Promise<Array<{ source: Resolution; from: number; to: number }>> {
+    const segments: Array<{ source: Resolution; from: number; to: number }> = [];
+    const wm1m = (await this.#o.series.rollupWatermark('1m')) ?? from;
+    let cursor = from;
+    if (resolution === '1h') {
+      const wm1h = (await this.#o.series.rollupWatermark('1h')) ?? from;
+      const end = Math.min(to, wm1h);
+      if (end > cursor) segments.push({ source: '1h', from: cursor, to: end });
+      cursor = Math.max(cursor, end);
+    }
+    const end1m = Math.min(to, wm1m);
+    if (end1m > cursor) segments.push({ source: '1m', from: cursor, to: end1m });
+    cursor = Math.max(cursor, end1m);
+    if (to > cursor) segments.push({ source: 'raw', from: cursor, to });
+    return segments;
+  }
+
+  /** Buckets from a rollup table up to its watermark, then from the finer levels (as 1-minute buckets) for the rest. */
   async #fromRollups(resolution: Exclude<Resolution, 'raw'>, ids: number[], from: number, to: number): Promise<Map<number, Bucket[]>> {
     const out = new Map<number, Bucket[]>();
-    const add = (m: Map<number, Bucket[]>) => {
-      for (const [id, list] of m) {
+    for (const seg of await this.#segments(resolution, bucketStart(from, RESOLUTION_MS[resolution]), to)) {
+      const width = seg.source === '1h' ? RESOLUTION_MS['1h'] : RESOLUTION_MS['1m'];
+      for (const [id, list] of await this.#o.series.buckets({ source: seg.source, width, seriesIds: ids, from: seg.from, to: seg.to })) {
         const acc = out.get(id);
         if (acc === undefined) out.set(id, list);
         else acc.push(...list);
       }
-    };
-    const start = bucketStart(from, RESOLUTION_MS[resolution]);
-    const wm1m = (await this.#o.series.rollupWatermark('1m')) ?? start;
-    let cursor = start;
-    if (resolution === '1h') {
-      const wm1h = (await this.#o.series.rollupWatermark('1h')) ?? start;
-      const end = Math.min(to, wm1h);
-      if (end > cursor) add(await this.#o.series.buckets({ source: '1h', width: RESOLUTION_MS['1h'], seriesIds: ids, from: cursor, to: end }));
-      cursor = Math.max(cursor, end);
     }
-    const end1m = Math.min(to, wm1m);
-    if (end1m > cursor) add(await this.#o.series.buckets({ source: '1m', width: RESOLUTION_MS['1m'], seriesIds: ids, from: cursor, to: end1m }));
-    cursor = Math.max(cursor, end1m);
-    if (to > cursor) add(await this.#o.series.buckets({ source: 'raw', width: RESOLUTION_MS['1m'], seriesIds: ids, from: cursor, to }));
     return out;
   }
 

@@ -5,6 +5,9 @@ import { buildServer } from '../../server/build-server.js';
 import { createLogger } from '../../bootstrap/logger.js';
 import { createRuntime, ensureInitialAdminKey } from '../../bootstrap/runtime.js';
 import { loadCatalog } from '../../bootstrap/catalog.js';
+import { createPriceRefresher } from '../../bootstrap/pricing.js';
+import { LiveCatalog } from '../../app/live-catalog.js';
+import type { PriceRefresher } from '../../app/price-refresher.js';
 import { createPlannerService } from '../../bootstrap/planner.js';
 import { VERSION } from '../../version.js';
 import { loadCommandConfig } from '../context.js';
@@ -21,21 +24,38 @@ export function registerServe(program: Command): void {
       for (const name of loaded.unknownEnv) logger.warn({ variable: name }, 'ignoring unknown GOVERNATOR_* environment variable');
       // The price catalog first: a corrupt bundle or a bad [[catalog.owned]] entry stops start-up before the database opens.
       const { catalog } = loadCatalog(config, { logger });
+      const liveCatalog = new LiveCatalog(catalog);
       const runtime = await createRuntime(config, { logger });
       let app;
+      let refresher: PriceRefresher | null = null;
       try {
+        // Live prices (all sources off by default): each refresh that changes a price swaps in a new catalog.
+        const { aws, azure, gcp, digitalocean } = config.pricing;
+        if (aws.enabled || azure.enabled || gcp.enabled || digitalocean.enabled) {
+          const live: PriceRefresher = createPriceRefresher(config.pricing, {
+            clock: runtime.clock,
+            store: runtime.store,
+            initialOfferings: catalog.offerings,
+            onRefresh: (result) => {
+              if (result.ok) liveCatalog.replace(live.current());
+              else logger.warn({ source: result.source, error: result.error }, 'price refresh failed; serving the last good prices');
+            },
+          });
+          refresher = live;
+          refresher.start();
+        }
         await ensureInitialAdminKey(runtime, logger);
         // Reload series and the hot window, then start rollups, scrapers and pullers (docs/telemetry.md).
         await runtime.telemetry.start();
         app = await buildServer({
           store: runtime.store,
-          catalog,
+          catalog: liveCatalog,
           keys: runtime.keys,
           audit: runtime.audit,
           logger,
           version: VERSION,
           telemetry: runtime.telemetry,
-          planner: createPlannerService({ store: runtime.store, clock: runtime.clock, offerings: () => catalog.offerings }),
+          planner: createPlannerService({ store: runtime.store, clock: runtime.clock, offerings: () => liveCatalog.current().offerings }),
           options: {
             bodyLimit: config.server.body_limit,
             requestTimeoutMs: parseDuration(config.server.request_timeout),
@@ -47,6 +67,7 @@ export function registerServe(program: Command): void {
         });
         await app.listen({ host: config.server.host, port: config.server.port });
       } catch (error) {
+        await refresher?.stop();
         await app?.close().catch(() => undefined);
         await runtime.close();
         throw error;
@@ -66,6 +87,7 @@ export function registerServe(program: Command): void {
         }, shutdownMs);
         timer.unref();
         try {
+          await refresher?.stop();
           await app.close();
           await runtime.close();
           clearTimeout(timer);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { CatalogView } from '../../app/live-catalog.js';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Catalog } from '../../core/catalog/catalog.js';
@@ -47,9 +48,15 @@ function offeringToJson(o: Offering) {
 }
 
 /** The price catalog, read-only: offerings filtered, sorted and paginated (issue #3). */
-export function catalogRoutes(app: FastifyInstance, deps: { catalog: Catalog }): void {
+export function catalogRoutes(app: FastifyInstance, deps: { catalog: CatalogView }): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const vocabulary = vocabularyOf(deps.catalog);
+  // The vocabulary (known providers, regions, GPU models) is worked out once per catalog value: live prices
+  // replace the catalog now and then, not per request.
+  let vocabularyFor: { catalog: Catalog; vocabulary: ReturnType<typeof vocabularyOf> } | null = null;
+  const vocabulary = (catalog: Catalog) => {
+    if (vocabularyFor?.catalog !== catalog) vocabularyFor = { catalog, vocabulary: vocabularyOf(catalog) };
+    return vocabularyFor.vocabulary;
+  };
 
   api.get('/api/v1/catalog/offerings', {
     config: { access: 'cost:read' },
@@ -81,8 +88,9 @@ export function catalogRoutes(app: FastifyInstance, deps: { catalog: Catalog }):
     },
   }, async (request) => {
     const q = request.query;
-    const { filter, sort } = parseOfferingQuery(q, vocabulary, FIELD_NAMES);
-    const page = queryOfferings(deps.catalog, filter, { sort, offset: q.cursor === undefined ? 0 : Number(q.cursor), limit: q.limit });
+    const catalog = deps.catalog.current();
+    const { filter, sort } = parseOfferingQuery(q, vocabulary(catalog), FIELD_NAMES);
+    const page = queryOfferings(catalog, filter, { sort, offset: q.cursor === undefined ? 0 : Number(q.cursor), limit: q.limit });
     return {
       offerings: page.offerings.map(offeringToJson),
       total: page.total,

@@ -1,7 +1,7 @@
 import { GovError } from '../../../core/errors.js';
 import { RESOLUTION_MS, type Bucket, type Resolution } from '../../../core/telemetry/rollup.js';
 import type {
-  BucketQuery, NewSeries, RawPoints, SampleColumns, SeriesRecord, SeriesRepository, SeriesStats,
+  BucketQuery, NewSeries, QuantileQuery, RawPoints, SampleColumns, SeriesRecord, SeriesRepository, SeriesStats,
 } from '../../../ports/series-store.js';
 import type { SqlExecutor } from './client.js';
 import { toJsonObject, toNumber } from './rows.js';
@@ -146,6 +146,44 @@ export class SqlSeriesRepository implements SeriesRepository {
         ts: toNumber(r.ts, 'ts'), count: toNumber(r.count, 'count'), sum: toNumber(r.sum, 'sum'),
         min: toNumber(r.min, 'min'), max: toNumber(r.max, 'max'),
       });
+    }
+    return out;
+  }
+
+  async quantiles(query: QuantileQuery): Promise<Map<number, Array<[number, number]>>> {
+    const { seriesIds, segments, from, step, q } = query;
+    checkRange(from, from, 'series.quantiles');
+    if (!Number.isSafeInteger(step) || step <= 0 || !(q > 0 && q <= 1)) throw new GovError('GOV_VALIDATION', 'series.quantiles: step must be a positive integer and q in (0, 1]');
+    const out = new Map<number, Array<[number, number]>>();
+    const parts: string[] = [];
+    const params: unknown[] = [numberArray(seriesIds, seriesIds.length), from, step, q];
+    for (const seg of segments) {
+      checkRange(seg.from, seg.to, 'series.quantiles');
+      if (seg.to <= seg.from) continue;
+      params.push(seg.from, seg.to);
+      const a = `$${params.length - 1}`;
+      const b = `$${params.length}`;
+      parts.push(seg.source === 'raw'
+        ? `SELECT series_id, ts - ((ts % 60000) + 60000) % 60000 AS ts, avg(value) AS mean, count(*) AS n
+           FROM series_samples WHERE series_id = ANY($1::bigint[]) AND ts >= ${a} AND ts < ${b} GROUP BY 1, 2`
+        : `SELECT series_id, ts, sum / count AS mean, count AS n FROM ${TABLE[seg.source]}
+           WHERE series_id = ANY($1::bigint[]) AND ts >= ${a} AND ts < ${b}`);
+    }
+    if (seriesIds.length === 0 || parts.length === 0) return out;
+    const rows = await this.db.query<{ series_id: unknown; k: unknown; mean: unknown }>(
+      `WITH b AS (${parts.join(' UNION ALL ')}),
+       c AS (
+         SELECT series_id, (ts - $2::bigint) / $3::bigint AS k, mean,
+                sum(n) OVER (PARTITION BY series_id, (ts - $2::bigint) / $3::bigint ORDER BY mean ROWS UNBOUNDED PRECEDING) AS cum,
+                sum(n) OVER (PARTITION BY series_id, (ts - $2::bigint) / $3::bigint) AS total
+         FROM b WHERE ts >= $2::bigint)
+       SELECT DISTINCT ON (series_id, k) series_id, k, mean FROM c
+       WHERE cum >= ceil($4::float8 * total) ORDER BY series_id, k, cum`, params);
+    for (const r of rows) {
+      const id = toNumber(r.series_id, 'series_id');
+      let list = out.get(id);
+      if (list === undefined) { list = []; out.set(id, list); }
+      list.push([from + toNumber(r.k, 'k') * step, toNumber(r.mean, 'mean')]);
     }
     return out;
   }
