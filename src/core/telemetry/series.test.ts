@@ -24,6 +24,7 @@ describe('series identity', () => {
     ['repeated label', [['__name__', 'm'], ['a', 'x'], ['a', 'y']], 'invalid_series'],
     ['too many labels', [['__name__', 'm'], ...Array.from({ length: 65 }, (_, i) => [`l${i}`, 'v'])], 'label_limits'],
     ['long value', [['__name__', 'm'], ['a', 'x'.repeat(2049)]], 'label_limits'],
+    ['NUL in a value (PostgreSQL cannot store it)', [['__name__', 'm'], ['a', 'x\u0000y']], 'invalid_series'],
   ] as Array<[string, Array<[string, string]>, string]>)('refuses %s', (_name, pairs, reason) => {
     const s = identifySeries(pairs, DEFAULT_LABEL_LIMITS);
     expect(isSeriesProblem(s) && s.reason).toBe(reason);

@@ -99,6 +99,11 @@ export function identifySeries(
     if (value.length > limits.maxValueLength) {
       return { reason: 'label_limits', message: `label ${label} of ${name} is longer than ${limits.maxValueLength} characters` };
     }
+    // PostgreSQL text and jsonb cannot hold U+0000: such a series would fail every write of its batch and
+    // stall the pipeline behind it, so it is refused here, at the edge.
+    if (value.includes('\u0000')) {
+      return { reason: 'invalid_series', message: `label ${label} of ${name} contains a NUL character` };
+    }
     labels[label] = value;
   }
   return { metric: name, labels, key: seriesKey(name, labels) };
