@@ -51,6 +51,12 @@ export class TelemetryMetrics {
     registers: [],
   });
 
+  readonly dropped = new Counter({
+    name: 'governator_telemetry_samples_dropped_total',
+    help: 'Accepted samples given up after the database refused them repeatedly, alone in their batch (their senders got an error).',
+    registers: [],
+  });
+
   readonly series = new Gauge({
     name: 'governator_telemetry_series',
     help: 'Series known to this process (in the hot window index).',
@@ -94,7 +100,7 @@ export class TelemetryMetrics {
 
   all(): Metric[] {
     return [
-      this.rejected, this.ingested, this.staleMarkers, this.written, this.queueDepth, this.batchDuration, this.writeErrors,
+      this.rejected, this.ingested, this.staleMarkers, this.written, this.queueDepth, this.batchDuration, this.writeErrors, this.dropped,
       this.series, this.rollupRuns, this.scrapeUp, this.scrapeDuration, this.pullErrors, this.pulledSamples,
     ];
   }

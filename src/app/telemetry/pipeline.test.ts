@@ -97,4 +97,31 @@ describe('write pipeline (group commit)', () => {
     await stuck; // the write in flight still completes
     expect(store.batches).toEqual([3]);
   });
+
+  it('isolates a chunk the database refuses, writes the others, and drops it after repeated refusals', async () => {
+    const clock = new FakeClock();
+    const scheduler = new ManualScheduler(clock);
+    const registry = new SeriesRegistry({ maxSeries: 10, maxSeriesPerMetric: 10, maxPoints: 0, windowMs: 1, nodeLabels: [], fingerprint: (k) => k });
+    const entry = registry.admit({ metric: 'm', labels: {}, key: 'm' }) as SeriesEntry;
+    const written: number[] = [];
+    const repo = {
+      ensure: async (list: readonly unknown[]) => list.map(() => 1),
+      append: async (s: SampleColumns) => {
+        const values = Array.from(s.values);
+        if (values.includes(13)) throw Object.assign(new Error('value out of range'), { code: '22003' }); // an SQL error
+        written.push(...values);
+      },
+    } as unknown as SeriesRepository;
+    const metrics = new TelemetryMetrics();
+    const pipeline = new WritePipeline({ series: repo, registry, scheduler, clock, metrics, batchSize: 100, flushIntervalMs: 10, maxQueued: 1000, concurrency: 1 });
+    const chunk = (v: number) => ({ entries: [entry], ts: [v], values: [v] });
+    // While the first write is in flight the others gather into one batch with the bad chunk.
+    const results = [1, 2, 13, 4].map((v) => pipeline.enqueue(chunk(v)).then(() => 'ok', (e: { code?: string }) => e.code));
+    for (let i = 0; i < 20 && pipeline.depth > 0; i += 1) await scheduler.advance(10_000);
+    expect(await Promise.all(results)).toEqual(['ok', 'ok', 'GOV_INTERNAL', 'ok']);
+    expect(written.sort((a, b) => a - b)).toEqual([1, 2, 4]);
+    expect((await metrics.dropped.get()).values[0]?.value).toBe(1);
+    expect(pipeline.depth).toBe(0);
+  });
 });
+

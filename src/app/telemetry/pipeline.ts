@@ -1,4 +1,4 @@
-import { GovError } from '../../core/errors.js';
+import { GovError, isGovError } from '../../core/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ScheduledTask, Scheduler } from '../../ports/scheduler.js';
 import type { SeriesRepository } from '../../ports/series-store.js';
@@ -30,7 +30,14 @@ interface Pending {
   readonly chunk: Chunk;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+  /** Writes of this chunk the database refused (not counting "database unavailable"). */
+  refusals: number;
+  /** Write this chunk in a batch of its own (a batch it was in was refused: find the culprit). */
+  isolate: boolean;
 }
+
+/** Refusals after which a chunk written alone is given up (its sender gets an error; counted). */
+const MAX_REFUSALS = 3;
 
 export interface PipelineOptions {
   readonly series: SeriesRepository;
@@ -92,7 +99,7 @@ export class WritePipeline {
     if (this.#closed) return Promise.reject(new GovError('GOV_SHUTTING_DOWN', 'telemetry is shutting down: no new samples accepted'));
     if (chunk.ts.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ chunk, resolve, reject });
+      this.#queue.push({ chunk, resolve, reject, refusals: 0, isolate: false });
       this.#queuedSamples += chunk.ts.length;
       this.#o.metrics.queueDepth.set(this.depth);
       this.#pump();
@@ -123,9 +130,12 @@ export class WritePipeline {
     const batch: Pending[] = [];
     let n = 0;
     while (this.#queue.length > 0 && n < this.#o.batchSize) {
-      const next = this.#queue.shift() as Pending;
+      const next = this.#queue[0] as Pending;
+      if (next.isolate && batch.length > 0) break; // a suspect chunk goes alone
+      this.#queue.shift();
       batch.push(next);
       n += next.chunk.ts.length;
+      if (next.isolate) break;
     }
     this.#queuedSamples -= n;
     this.#inFlightSamples += n;
@@ -174,8 +184,27 @@ export class WritePipeline {
     } catch (error) {
       this.#o.metrics.writeErrors.inc();
       this.#o.onError?.(error);
+      // The database being unreachable is transient: keep everything and retry. Anything else is the database
+      // refusing this batch: isolate its chunks so one bad chunk cannot wedge the queue, and give up a chunk
+      // refused MAX_REFUSALS times on its own (its sender gets an error; the samples are counted as dropped).
+      const transient = isGovError(error) && error.code === 'GOV_DB_UNAVAILABLE';
+      let kept = batch;
+      if (!transient) {
+        kept = [];
+        for (const p of batch) {
+          p.refusals += 1;
+          if (batch.length === 1 && p.refusals >= MAX_REFUSALS) {
+            this.#o.metrics.dropped.inc(p.chunk.ts.length);
+            p.reject(new GovError('GOV_INTERNAL', 'the database refused these samples; they were dropped', { cause: error }));
+            n -= p.chunk.ts.length;
+          } else {
+            p.isolate = batch.length > 1 || p.isolate;
+            kept.push(p);
+          }
+        }
+      }
       // Keep the samples: back at the head of the queue, retried after a backoff.
-      this.#queue.unshift(...batch);
+      this.#queue.unshift(...kept);
       this.#queuedSamples += n;
       const min = this.#o.retryMinMs ?? 100;
       this.#backoffMs = Math.min(this.#o.retryMaxMs ?? 5_000, this.#backoffMs === 0 ? min : this.#backoffMs * 2);
