@@ -1,17 +1,9 @@
 /** Random small scenarios from a seed (mulberry32), for the planner's property tests. */
 import { minutesAgo, node, NOW, offering, type NodeDoc, type OfferingDoc, type PoolDoc } from './fixtures.js';
 
-/** mulberry32: a tiny seeded PRNG, so every run sees the same scenarios. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../support/prng.js';
+
+export { prng };
 
 export function randomScenario(seed: number): Record<string, unknown> {
   const r = prng(seed);

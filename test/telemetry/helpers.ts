@@ -30,17 +30,9 @@ export function remoteWrite(token: string, series: WireSeries[]) {
   };
 }
 
-/** Seeded PRNG (mulberry32): the same seed gives the same sequence, so a failure can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../support/prng.js';
+
+export { prng };
 
 /**
  * A snappy-compressed WriteRequest of one series whose samples may be Prometheus staleness markers, written
