@@ -40,6 +40,15 @@ export const ERROR_CODES = {
   GOV_INGEST_REJECTED: 'Some samples of an ingest request were refused (details.rejected counts them by reason); the others were stored.',
   GOV_INGEST_BACKPRESSURE: 'The telemetry write queue is full; nothing of the request was accepted. Retry after the Retry-After header.',
   GOV_UPGRADE_REQUIRED: 'This endpoint speaks WebSocket only: send an HTTP Upgrade request.',
+  // Cloud providers and actuation (docs/providers.md); made by providerError() in src/core/provider/errors.ts
+  GOV_PROVIDER_NOT_FOUND: 'The provider has no such node (never existed, or already gone).',
+  GOV_PROVIDER_QUOTA_EXCEEDED: 'The provider refused a start: an account quota or limit is exhausted.',
+  GOV_PROVIDER_CAPACITY_UNAVAILABLE: 'The provider has no capacity for the requested offering in that place right now.',
+  GOV_PROVIDER_THROTTLED: 'The provider answered "too many requests"; retried with backoff.',
+  GOV_PROVIDER_AUTH_FAILED: 'The provider refused our credentials (missing, invalid or lacking permission).',
+  GOV_PROVIDER_INVALID_REQUEST: 'The provider rejected the request as invalid (unknown instance type, bad template …).',
+  GOV_PROVIDER_UNAVAILABLE: 'The provider could not be reached or answered with a server error.',
+  GOV_PROVIDER_TIMEOUT: 'A provider call, or a node becoming ready, took longer than its time limit.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
