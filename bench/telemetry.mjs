@@ -5,6 +5,7 @@
 //   node bench/telemetry.mjs [--target pglite,postgres,prometheus] [--nodes 1000] [--series-per-node 20]
 //        [--rounds 100] [--connections 8] [--query-days 7] [--query-nodes 1000] [--queries 300] [--skip-query]
 //        [--server-node-options "--max-old-space-size=256"]   (NODE_OPTIONS of the Governator server)
+//        [--server-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]   (node flags of the server, before its script)
 //
 // Needs `npm run build` (imports dist/ only). PostgreSQL runs need GOVERNATOR_TEST_DATABASE_URL (an admin URL;
 // eval "$(bash scripts/ci/postgres.sh)"); each run makes and drops its own database. The Prometheus run needs
@@ -48,10 +49,13 @@ const { values: opts } = parseArgs({
     queries: { type: 'string', default: '300' },
     'skip-query': { type: 'boolean', default: false },
     'server-node-options': { type: 'string', default: '' },
+    'server-node-args': { type: 'string', default: '' },
     generator: { type: 'string' },
   },
   strict: true,
 });
+// Extra node flags for the Governator server (`--cpu-prof`, not allowed in NODE_OPTIONS), space-separated.
+const nodeArgs = opts['server-node-args'].split(' ').filter(Boolean);
 const int = (name) => {
   const n = Number(opts[name]);
   if (!Number.isInteger(n) || n < 1) { console.error(`--${name} must be a positive integer`); process.exit(2); }
@@ -175,7 +179,7 @@ async function startGovernator({ dataDir, databaseUrl }) {
     GOVERNATOR_TELEMETRY_QUEUE_MAX_SAMPLES: '1000000',
     NODE_OPTIONS: opts['server-node-options'],
   };
-  const args = [BIN, 'serve', '--host', HOST, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'];
+  const args = [...nodeArgs, BIN, 'serve', '--host', HOST, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://${HOST}:${port}`;

@@ -2,10 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { addConfigOptions } from './context.js';
 import { EXIT_USAGE, exitCodeFor, formatError } from './exit.js';
+import { registerActions } from './commands/actions.js';
 import { registerAudit } from './commands/audit.js';
+import { registerBacktest } from './commands/backtest.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerConfig } from './commands/config.js';
 import { registerDb } from './commands/db.js';
+import { registerForecast } from './commands/forecast.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPlan } from './commands/plan.js';
 import { registerServe } from './commands/serve.js';
@@ -24,6 +27,9 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerCatalog(program);
   registerPlan(program);
+  registerActions(program);
+  registerBacktest(program);
+  registerForecast(program);
   // Subcommands inherit exitOverride so usage errors reach main() and exit 2.
   for (const cmd of program.commands) {
     cmd.exitOverride();

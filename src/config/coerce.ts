@@ -8,6 +8,8 @@ import type { ConfigLeaf } from './keys.js';
 export type Coercion = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
 
 const DIGITS = /^[0-9]+$/;
+/** A plain decimal ("0.9", "-2", "1e3" is refused: no exponents, no hex, no Infinity). */
+const DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/;
 const TRUE_WORDS = new Set(['true', '1', 'yes']);
 const FALSE_WORDS = new Set(['false', '0', 'no']);
 
@@ -20,6 +22,11 @@ export function coerceString(leaf: Pick<ConfigLeaf, 'kind'>, text: string): Coer
       if (!DIGITS.test(text)) return { ok: false };
       const value = Number(text);
       return Number.isSafeInteger(value) ? { ok: true, value } : { ok: false };
+    }
+    case 'number': {
+      if (!DECIMAL.test(text)) return { ok: false };
+      const value = Number(text);
+      return Number.isFinite(value) ? { ok: true, value } : { ok: false };
     }
     case 'boolean': {
       const word = text.toLowerCase();

@@ -39,6 +39,13 @@ describe('configKeys', () => {
       'telemetry.sources.google_analytics.granularity', 'telemetry.sources.google_analytics.time_zone',
       'telemetry.sources.google_analytics.interval', 'telemetry.sources.google_analytics.lookback',
       'telemetry.sources.google_analytics.timeout',
+      'security.master_key', 'security.master_key_file', 'providers',
+      'actions.max_actions_per_hour', 'actions.retry_max_attempts', 'actions.retry_base_delay', 'actions.retry_max_delay',
+      'actions.ready_timeout', 'actions.stop_timeout', 'actions.poll_interval', 'actions.provider_rate_limit',
+      'actions.provider_rate_burst',
+      'loop.enabled', 'loop.interval', 'loop.replan_interval', 'loop.forecast_quantile', 'loop.qos_boost', 'pools', 'demo.enabled',
+      'forecast.quantile', 'forecast.refit_interval', 'forecast.models', 'forecast.history_window', 'forecast.backtest_origins',
+      'forecast.anomaly_detection', 'forecast.anomaly_algorithm',
     ]);
     expect(keys.find((k) => k.key === 'server.body_limit')).toMatchObject({
       type: 'integer', default: 1_048_576, env: ['GOVERNATOR_SERVER_BODY_LIMIT'], secret: false,

@@ -7,7 +7,7 @@ import { ConfigSchema, isSecretSchema } from './schema.js';
  */
 
 /** How a string from the environment or a flag is turned into the leaf's value. */
-export type LeafKind = 'string' | 'integer' | 'boolean' | 'enum' | 'array';
+export type LeafKind = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'array';
 
 /** One leaf of the schema: a value that is not itself a table of settings. */
 export interface ConfigLeaf {
@@ -37,6 +37,7 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = {
   GOVERNATOR_HOST: 'server.host',
   GOVERNATOR_PORT: 'server.port',
   GOVERNATOR_LOG_LEVEL: 'log.level',
+  GOVERNATOR_MASTER_KEY: 'security.master_key',
 };
 
 /** Dedicated command-line flags: the CLI's option name, its spelling on the command line, the key it sets. */
@@ -71,6 +72,7 @@ function literalChoices(schema: TSchema): string[] | undefined {
 
 function kindOf(schema: TSchema): LeafKind {
   if (KindGuard.IsInteger(schema)) return 'integer';
+  if (KindGuard.IsNumber(schema)) return 'number';
   if (KindGuard.IsBoolean(schema)) return 'boolean';
   if (KindGuard.IsString(schema)) return 'string';
   if (literalChoices(schema) !== undefined) return 'enum';

@@ -57,6 +57,19 @@ describe('loadConfig: layers', () => {
       log: { level: 'info' },
       auth: { bootstrap_admin_key: true },
       rbac: { roles: [] },
+      forecast: {
+        quantile: 0.9, refit_interval: '1h', models: ['snaive_daily', 'snaive_weekly', 'ets', 'mstl'], history_window: '336h',
+        backtest_origins: 3, anomaly_detection: true, anomaly_algorithm: 'mad',
+      },
+      actions: {
+        max_actions_per_hour: 60, retry_max_attempts: 5, retry_base_delay: '1s', retry_max_delay: '30s', ready_timeout: '15m',
+        stop_timeout: '10m', poll_interval: '5s', provider_rate_limit: 5, provider_rate_burst: 10,
+      },
+      security: {},
+      providers: [],
+      loop: { enabled: true, interval: '30s', replan_interval: '10m', forecast_quantile: 0.99, qos_boost: 0.25 },
+      pools: [],
+      demo: { enabled: true },
       pricing: {
         spot_refresh_interval: '60s', list_refresh_interval: '6h',
         aws: { enabled: false, regions: ['us-east-1'] }, azure: { enabled: false, regions: ['eastus'] },

@@ -15,6 +15,7 @@ import {
 import { MASK, maskValue } from './print.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { suggestKey } from './suggest-key.js';
+import { holdsSecret as schemaHoldsSecret, providerConfigProblems, schemaBelow } from './providers.js';
 import { closest } from './suggest.js';
 import { formatSource, type ConfigFlags, type ConfigSource, type LoadConfigOptions, type LoadedConfig } from './types.js';
 
@@ -104,6 +105,11 @@ function show(value: unknown): string {
 /** `value` found at `path`, quoted, with anything that is or may hold a secret masked. */
 function showAt(path: readonly Segment[], value: unknown): string {
   const leaf = leafAt(path);
+  if (leaf !== undefined && path.length > leaf.path.length) {
+    // Inside a table list ([[providers]]): mask when the field there is, or holds, a secret.
+    const below = schemaBelow(leaf.schema, path.slice(leaf.path.length));
+    return show(below !== undefined && !schemaHoldsSecret(below) ? value : MASK);
+  }
   if (leaf !== undefined) return show(maskValue(leaf, value));
   // A value above a secret leaf (e.g. `database = "postgres://…"`) may be the secret in the wrong place.
   const holdsSecret = configLeaves().some((l) => l.secret && path.every((segment, i) => l.path[i] === segment));
@@ -186,7 +192,7 @@ function interpolateFile(node: unknown, path: Segment[], env: NodeJS.ProcessEnv,
       return node;
     }
     const leaf = leafAt(path);
-    if (leaf === undefined || leaf.path.length !== path.length || (leaf.kind !== 'integer' && leaf.kind !== 'boolean')) {
+    if (leaf === undefined || leaf.path.length !== path.length || (leaf.kind !== 'integer' && leaf.kind !== 'number' && leaf.kind !== 'boolean')) {
       return result.value;
     }
     const coerced = coerceString(leaf, result.value);
@@ -364,6 +370,11 @@ function semanticProblems(value: Table, sourceAt: (path: readonly Segment[]) => 
       const path = ['catalog', 'owned', i, 'name'];
       problems.add(formatKey(path), sourceAt(path), `${show(name)} is already the name of catalog.owned[${earlier}]; expected unique names`);
     });
+  }
+
+  // [[providers]] (issue #7): unique names, the options table of the entry's own kind, present when required.
+  for (const problem of providerConfigProblems(getPath(value, ['providers']))) {
+    problems.add(formatKey(problem.path), sourceAt(problem.path), problem.message);
   }
 }
 

@@ -1,6 +1,8 @@
 import { stringify } from 'smol-toml';
 import { MASK, maskUrlPassword } from '../core/secrets.js';
+import type { TSchema } from '@sinclair/typebox';
 import { configLeaves, type ConfigLeaf } from './keys.js';
+import { holdsSecret, maskSecretsWithin } from './providers.js';
 import { formatSource, type LoadedConfig } from './types.js';
 
 export { MASK, maskUrlPassword };
@@ -9,8 +11,10 @@ export { MASK, maskUrlPassword };
 const URL_SECRET_KEYS: ReadonlySet<string> = new Set(['database.url']);
 
 /** `value` as it may be shown for `key`: secrets masked, anything else unchanged; undefined stays undefined. */
-export function maskValue(leaf: Pick<ConfigLeaf, 'key' | 'secret'>, value: unknown): unknown {
-  if (!leaf.secret || value === undefined) return value;
+export function maskValue(leaf: Pick<ConfigLeaf, 'key' | 'secret'> & { readonly schema?: TSchema }, value: unknown): unknown {
+  if (value === undefined) return value;
+  // A table list such as [[providers]] is not secret as a whole, but fields inside its entries may be.
+  if (!leaf.secret) return leaf.schema !== undefined && holdsSecret(leaf.schema) ? maskSecretsWithin(leaf.schema, value, MASK) : value;
   if (URL_SECRET_KEYS.has(leaf.key) && typeof value === 'string') return maskUrlPassword(value);
   return MASK;
 }
@@ -35,7 +39,7 @@ export function maskedConfig(loaded: LoadedConfig): Record<string, unknown> {
   const copy = structuredClone(loaded.config) as unknown as Record<string, unknown>;
   for (const leaf of configLeaves()) {
     const value = getPath(copy, leaf.path);
-    if (leaf.secret && value !== undefined) setPath(copy, leaf.path, maskValue(leaf, value));
+    if (value !== undefined && (leaf.secret || holdsSecret(leaf.schema))) setPath(copy, leaf.path, maskValue(leaf, value));
   }
   return copy;
 }

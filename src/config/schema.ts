@@ -200,6 +200,212 @@ export const TelemetrySchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
 }, { additionalProperties: false, default: {} });
 
+// Master key of the credential store (docs/providers.md, "Credentials and the provider registry").
+export const SecuritySchema = Type.Object({
+  master_key: Type.Optional(Type.String({ minLength: 1, ...secret, description: 'Master key sealing stored provider credentials (AES-256-GCM): 32 random bytes, base64 (`openssl rand -base64 32`). Also GOVERNATOR_MASTER_KEY.' })),
+  master_key_file: Type.Optional(Type.String({ minLength: 1, description: 'File holding the master key (base64). Unset, with no master_key: <data_dir>/master-key, generated with mode 0600 on first start on the embedded database.' })),
+}, { additionalProperties: false, default: {} });
+
+// Providers (issue #7; docs/providers.md). One [[providers]] table per provider instance, with the options of its
+// kind in a sub-table named after the kind ([providers.aws] …). Secrets belong in a stored credential
+// (`credentials = "name"`) or come from the environment (`token = "${DO_TOKEN}"`); the fields marked secret
+// are masked by `config print` and in errors.
+export const PROVIDER_KINDS = ['sim', 'local', 'aws', 'gcp', 'azure', 'digitalocean', 'kubernetes', 'baremetal'] as const;
+const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
+const text = (description: string, max = 1024) => Type.String({ minLength: 1, maxLength: max, description });
+const secretText = (description: string) => Type.String({ minLength: 1, maxLength: 65_536, ...secret, description });
+const texts = (description: string) => Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { description });
+const count = (description: string) => Type.Integer({ minimum: 0, maximum: 100_000_000, description });
+
+export const ProviderKindSchemas = {
+  sim: Type.Object({
+    seed: opt(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'Seed of start-up delays, failures and spot interruptions (default 1).' })),
+    max_nodes: opt(count('Quota: nodes alive at once.')),
+    max_vcpus: opt(count('Quota: vCPUs alive at once.')),
+    max_gpus: opt(count('Quota: GPUs alive at once.')),
+    launch_failure_probability: opt(Type.Number({ minimum: 0, maximum: 1, description: 'Probability that an accepted start never becomes running.' })),
+    spot_interruptions: opt(Type.Boolean({ description: 'Interrupt spot nodes at their catalog rate (default true).' })),
+  }, { additionalProperties: false }),
+  local: Type.Object({
+    command: text('Worker command line (no shell); {port}, {pool}, {node}, {token}, {offering} are filled in.', 4096),
+    state_dir: opt(text('Where worker records and logs live (default <data_dir>/local-provider/<name>).')),
+    host: opt(text('Address workers listen on (default 127.0.0.1).', 255)),
+    port_from: opt(Type.Integer({ minimum: 1, maximum: 65535, description: 'First port handed to workers (default 20000).' })),
+    port_to: opt(Type.Integer({ minimum: 1, maximum: 65535, description: 'Last port handed to workers (default 29999).' })),
+    readiness_url: opt(text('A worker is running once this URL answers 2xx ({host}, {port} filled in).', 2048)),
+    stop_grace: opt(Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'SIGKILL follows SIGTERM after this long.' })),
+  }, { additionalProperties: false }),
+  aws: Type.Object({
+    region: text('EC2 region, e.g. us-east-1.', 64),
+    launch_template: opt(text('Launch template id (lt-…) or name used for starts.', 255)),
+    subnet_ids: opt(texts('Subnets to start nodes in.')),
+    endpoint: opt(text('EC2 endpoint override (testing, VPC endpoints).', 2048)),
+    access_key_id: opt(secretText('Access key id (prefer a stored credential or the SDK default chain).')),
+    secret_access_key: opt(secretText('Secret access key.')),
+    session_token: opt(secretText('Session token of temporary credentials.')),
+  }, { additionalProperties: false }),
+  gcp: Type.Object({
+    project: text('Project id.', 128),
+    zones: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, description: 'Zones to list and start nodes in, e.g. us-central1-a.' }),
+    instance_template: opt(text('Instance template (global/instanceTemplates/…) used for starts.', 1024)),
+    service_account_json: opt(secretText('Service account key (JSON text).')),
+  }, { additionalProperties: false }),
+  azure: Type.Object({
+    subscription_id: text('Subscription id.', 64),
+    resource_group: text('Resource group of the VMs.', 90),
+    location: text('Region (ARM name), e.g. eastus.', 64),
+    template: opt(text('VM template: a JSON file with the VM properties used for starts.', 4096)),
+    tenant_id: opt(secretText('Service principal tenant id.')),
+    client_id: opt(secretText('Service principal client id.')),
+    client_secret: opt(secretText('Service principal secret.')),
+  }, { additionalProperties: false }),
+  digitalocean: Type.Object({
+    region: opt(text('Default region slug, e.g. nyc3.', 32)),
+    image: opt(text('Image slug or id for new droplets (default ubuntu-24-04-x64).', 255)),
+    ssh_keys: opt(texts('SSH key ids or fingerprints for new droplets.')),
+    vpc_uuid: opt(text('VPC of new droplets.', 64)),
+    endpoint: opt(text('API base URL override (default https://api.digitalocean.com).', 2048)),
+    token: opt(secretText('API token (read and write).')),
+  }, { additionalProperties: false }),
+  kubernetes: Type.Object({
+    kubeconfig_file: opt(text('Path of a kubeconfig file (default: in-cluster, then ~/.kube/config).', 4096)),
+    context: opt(text('Context of the kubeconfig to use.', 255)),
+    namespace: opt(text('Namespace of the Cluster API MachineDeployments (default default).', 253)),
+    kubeconfig: opt(secretText('Kubeconfig contents (YAML).')),
+  }, { additionalProperties: false }),
+  baremetal: Type.Object({
+    hosts: Type.Array(Type.Object({
+      id: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: 'Node id of the machine.' }),
+      offering: text('Catalog offering id the machine is (e.g. from [[catalog.owned]]).', 255),
+      protocol: Type.Union([Type.Literal('ipmi'), Type.Literal('redfish')], { default: 'ipmi', description: 'BMC protocol.' }),
+      bmc: text('BMC: host or host:port (IPMI, UDP 623 by default), or base URL (Redfish, https://…).', 2048),
+      pool: opt(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: 'Only ever serves this pool.' })),
+      address: opt(text('Where the OS answers (IP or host:port), for health checks.', 255)),
+      system_id: opt(text('Redfish ComputerSystem id (default 1).', 255)),
+      cipher_suite: opt(Type.Integer({ minimum: 0, maximum: 17, description: 'IPMI RMCP+ cipher suite.' })),
+    }, { additionalProperties: false }), { minItems: 1, description: 'Machines and their BMCs.' }),
+    state_file: opt(text('JSON file of host claims (default <data_dir>/baremetal-<name>.json).', 4096)),
+    ipmitool_path: opt(text('ipmitool binary (default on PATH).', 4096)),
+    graceful_stop: opt(Type.Boolean({ description: 'Soft power-off for stop mode "stop" (default true).' })),
+    redfish_insecure_tls: opt(Type.Boolean({ description: 'Accept self-signed BMC certificates (default false).' })),
+    username: opt(secretText('BMC user name.')),
+    password: opt(secretText('BMC password.')),
+  }, { additionalProperties: false }),
+} as const;
+
+export const ProviderEntrySchema = Type.Object({
+  name: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: 'Unique name of the provider instance, e.g. aws-prod.' }),
+  kind: Type.Union(PROVIDER_KINDS.map((k) => Type.Literal(k)), { description: 'Adapter.' }),
+  enabled: Type.Boolean({ default: true, description: 'Off: kept in the registry but never probed nor used.' }),
+  credentials: opt(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: 'Name of a stored credential (POST /api/v1/providers/credentials).' })),
+  health_interval: Type.String({ default: '30s', pattern: '^[0-9]+(ms|s|m|h)$', description: 'How often health() is probed.' }),
+  health_timeout: Type.String({ default: '10s', pattern: '^[0-9]+(ms|s|m|h)$', description: 'A probe slower than this counts as unreachable.' }),
+  sim: opt(ProviderKindSchemas.sim),
+  local: opt(ProviderKindSchemas.local),
+  aws: opt(ProviderKindSchemas.aws),
+  gcp: opt(ProviderKindSchemas.gcp),
+  azure: opt(ProviderKindSchemas.azure),
+  digitalocean: opt(ProviderKindSchemas.digitalocean),
+  kubernetes: opt(ProviderKindSchemas.kubernetes),
+  baremetal: opt(ProviderKindSchemas.baremetal),
+}, { additionalProperties: false });
+
+export const ProvidersSchema = Type.Array(ProviderEntrySchema, {
+  default: [],
+  description: 'Provider instances nodes run on ([[providers]]); none by default.',
+});
+
+// The action engine (issue #7; docs/providers.md "Action engine"): guardrails and retry settings for every pool.
+// Per-pool settings (mode, min nodes, cooldown, disruption budget, readiness) live in [[pools]].
+export const ActionsSchema = Type.Object({
+  max_actions_per_hour: int(60, 0, 1_000_000, 'Provider calls that change the fleet (starts and stops), per rolling hour, over all pools; a plan that would exceed it is blocked.'),
+  retry_max_attempts: int(5, 1, 100, 'Attempts per provider call, the first included; only throttling, time-outs and server errors are retried.'),
+  retry_base_delay: duration('1s', 'Backoff ceiling before the first retry; it doubles each retry (full jitter).'),
+  retry_max_delay: duration('30s', 'Longest backoff between two attempts.'),
+  ready_timeout: duration('15m', 'Default time a new node has to be running and healthy before it is stopped and its plan rolled back (a pool may set its own).'),
+  stop_timeout: duration('10m', 'Time a stopping node has to reach stopped/terminated before its action counts as failed.'),
+  poll_interval: duration('5s', 'How often node states (and health URLs) are checked while waiting.'),
+  provider_rate_limit: int(5, 0, 10_000, 'Provider calls per second per provider instance (0: no limit).'),
+  provider_rate_burst: int(10, 1, 10_000, 'Calls a provider instance may get at once after a quiet period.'),
+}, { additionalProperties: false, default: {} });
+
+// The control loop (issue #8; docs/loop.md): [loop], the governed pools ([[pools]]) and the first-run demo ([demo]).
+const matchLabels = (description: string) => Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ maxLength: 2048 }), { description });
+const aggregate = (description: string) => Type.Union([Type.Literal('sum'), Type.Literal('avg'), Type.Literal('max')], { description });
+
+export const LoopSchema = Type.Object({
+  enabled: Type.Boolean({ default: true, description: 'Run the control loop in serve when [[pools]] are configured.' }),
+  interval: duration('30s', 'Time between two iterations (inventory, telemetry, forecast, plan, record, act). A slow iteration is never stacked: missed ticks are counted.'),
+  replan_interval: duration('10m', 'A pool whose fleet fits its expected demand is re-planned (cheaper swaps, new prices) at least this often; between, the solver is skipped.'),
+  forecast_quantile: Type.Number({ default: 0.99, minimum: 0.5, maximum: 1, description: 'Quantile of past demand growth within the start-up lead time the loop plans for.' }),
+  qos_boost: Type.Number({ default: 0.25, minimum: 0, maximum: 10, description: 'When a pool\'s QoS metric breaches its target, capacity added as a share of what runs.' }),
+}, { additionalProperties: false, default: {} });
+
+export const DemoSchema = Type.Object({
+  enabled: Type.Boolean({ default: true, description: 'With `serve --demo` (what `npm start` runs) and no [[pools]]: run the demo fleet (sim provider, replayed real trace, docs/loop.md "Demo"). false turns it off.' }),
+}, { additionalProperties: false, default: {} });
+
+export const PoolEntrySchema = Type.Object({
+  name: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: 'Pool name (the governator:pool label of its nodes).' }),
+  unit: Type.String({ default: 'req/s', minLength: 1, maxLength: 32, description: 'Demand unit, for people.' }),
+  demand: Type.Object({
+    metric: opt(text('Series name of the demand in the store (remote_write, scrape, ingest).', 256)),
+    labels: opt(matchLabels('Label values the demand series must have.')),
+    promql: opt(text('A PromQL expression pulled from telemetry.sources.prometheus (added to its queries).', 4096)),
+    aggregate: opt(aggregate('How matching series combine (default sum).')),
+  }, { additionalProperties: false }),
+  capacity: Type.Object({
+    per_vcpu: opt(Type.Number({ exclusiveMinimum: 0, description: 'Demand one vCPU serves at 100% utilisation.' })),
+    by_gpu_model: opt(Type.Record(Type.String({ minLength: 1 }), Type.Number({ exclusiveMinimum: 0 }), { description: 'Demand per GPU of each model.' })),
+    by_instance_type: opt(Type.Record(Type.String({ minLength: 1 }), Type.Number({ exclusiveMinimum: 0 }), { description: 'Demand per node of each instance type.' })),
+    by_offering: opt(Type.Record(Type.String({ minLength: 1 }), Type.Number({ exclusiveMinimum: 0 }), { description: 'Demand per node of each offering id.' })),
+  }, { additionalProperties: false, default: {} }),
+  learn_capacity: Type.Boolean({ default: false, description: 'Estimate capacity per offering from demand served and node utilisation.' }),
+  utilization_metric: opt(text('Per-node utilisation series (mapped to nodes by telemetry.node_labels), for learned capacity.', 256)),
+  utilization_percent: Type.Boolean({ default: false, description: 'The utilisation metric is 0–100 rather than 0–1.' }),
+  qos: Type.Object({
+    max_utilization: Type.Number({ default: 0.8, exclusiveMinimum: 0, maximum: 1, description: 'Demand must stay within this share of capacity.' }),
+    metric: opt(text('A QoS series (latency, queue) with a target; above it, capacity is added.', 256)),
+    labels: opt(matchLabels('Label values the QoS series must have.')),
+    target: opt(Type.Number({ description: 'The QoS metric must stay at or below this.' })),
+    aggregate: opt(aggregate('How matching QoS series combine (default max).')),
+  }, { additionalProperties: false, default: {} }),
+  constraints: Type.Object({
+    providers: opt(texts('Providers the pool may use.')),
+    regions: opt(texts('Regions the pool may use.')),
+    purchase: opt(Type.Array(Type.Union(['on-demand', 'spot', 'reserved', 'owned'].map((p) => Type.Literal(p))), { description: 'Purchase options allowed.' })),
+    max_nodes: opt(count('Most nodes.')),
+    min_distinct_zones: opt(count('Zones the fleet must span.')),
+    max_spot_fraction: opt(Type.Number({ minimum: 0, maximum: 1, description: 'Largest share of capacity on spot.' })),
+    budget_per_hour: opt(Type.Number({ minimum: 0, description: 'Largest hourly cost, USD.' })),
+  }, { additionalProperties: false, default: {} }),
+  mode: Type.Union([Type.Literal('recommend'), Type.Literal('approve'), Type.Literal('auto')], { default: 'recommend', description: 'recommend: plans are stored; approve: wait for a person; auto: run within the guardrails.' }),
+  stop_mode: Type.Union([Type.Literal('terminate'), Type.Literal('stop')], { default: 'terminate', description: 'What stopping a node means.' }),
+  min_nodes: Type.Integer({ default: 0, minimum: 0, maximum: 100_000, description: 'Never fewer nodes.' }),
+  cooldown: duration('5m', 'After a plan of the pool finished, no new one runs for this long.'),
+  disruption_budget_percent: Type.Number({ default: 20, minimum: 0, maximum: 100, description: 'Share of nodes that may be stopping at once.' }),
+  health_url: opt(text('A new node is ready once this URL answers 2xx ({address}, {id} filled in).', 2048)),
+  ready_timeout: opt(Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'Time a new node has to become ready (default actions.ready_timeout).' })),
+  lead_time: opt(Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'Start-up lead time the loop plans ahead for (default: 90s CPU, 7m GPU, 10m owned).' })),
+  node_selector: opt(matchLabels('Nodes without a governator:pool label join the pool when they carry all these labels.')),
+}, { additionalProperties: false });
+
+export const PoolsSchema = Type.Array(PoolEntrySchema, { default: [], description: 'Pools the control loop governs ([[pools]]); none by default.' });
+
+// Forecasting and anomaly detection (issue #6; docs/forecasting.md).
+export const ForecastSchema = Type.Object({
+  quantile: Type.Number({ default: 0.9, exclusiveMinimum: 0.5, exclusiveMaximum: 1, description: 'Forecast quantile a pool plans for over start-up lead time + decision interval (docs/forecasting.md: 0.9 covers 9 steps in 10 at the cost of ~1.3 interval half-widths of headroom).' }),
+  refit_interval: duration('1h', 'Refit (backtest, reweight, recalibrate) every series at least this often; a detected changepoint refits at once.'),
+  models: Type.Array(Type.Union(['snaive_daily', 'snaive_weekly', 'ets', 'mstl', 'prophet', 'lstm'].map((m) => Type.Literal(m))), {
+    default: ['snaive_daily', 'snaive_weekly', 'ets', 'mstl'], minItems: 1,
+    description: 'Candidate models of the ensemble. prophet and lstm are opt-in: seconds of CPU per fit each.',
+  }),
+  history_window: duration('336h', 'History the models are fitted on (default 14 days; 21 days lets backtests see the weekly cycle).'),
+  backtest_origins: Type.Integer({ default: 3, minimum: 1, maximum: 28, description: 'Rolling-origin backtest origins per fit; more give steadier weights and intervals, proportionally slower.' }),
+  anomaly_detection: Type.Boolean({ default: true, description: 'Flag outliers and changepoints on forecast series; flagged spikes, dips and outages are excluded from fitting.' }),
+  anomaly_algorithm: Type.Union([Type.Literal('mad'), Type.Literal('dbscan')], { default: 'mad', description: 'augurs outlier detector (MAD or DBSCAN) across seasons of a series.' }),
+}, { additionalProperties: false, default: {} });
+
 export const ConfigSchema = Type.Object({
   server: ServerSchema,
   database: DatabaseSchema,
@@ -209,6 +415,13 @@ export const ConfigSchema = Type.Object({
   pricing: PricingSchema,
   catalog: CatalogSchema,
   telemetry: TelemetrySchema,
+  security: SecuritySchema,
+  providers: ProvidersSchema,
+  actions: ActionsSchema,
+  loop: LoopSchema,
+  pools: PoolsSchema,
+  demo: DemoSchema,
+  forecast: ForecastSchema,
 }, { additionalProperties: false });
 
 export type Config = Static<typeof ConfigSchema>;

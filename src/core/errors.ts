@@ -49,6 +49,11 @@ export const ERROR_CODES = {
   GOV_PROVIDER_INVALID_REQUEST: 'The provider rejected the request as invalid (unknown instance type, bad template …).',
   GOV_PROVIDER_UNAVAILABLE: 'The provider could not be reached or answered with a server error.',
   GOV_PROVIDER_TIMEOUT: 'A provider call, or a node becoming ready, took longer than its time limit.',
+  // Action engine (docs/providers.md)
+  GOV_ACTIONS_PAUSED: 'The global kill switch is on (governator pause): no action is carried out until governator resume.',
+  GOV_GUARDRAIL_BLOCKED: 'A guardrail refused the action: max actions per hour, cooldown, min nodes or disruption budget; details.guardrail names it.',
+  // Provider credentials (docs/providers.md, "Credentials and the provider registry")
+  GOV_CREDENTIAL_UNREADABLE: 'A stored provider credential cannot be opened: it was sealed under another master key, or the stored value was altered.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

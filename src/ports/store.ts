@@ -2,6 +2,8 @@ import type { AuditOutcome, AuditRecord } from '../core/audit/chain.js';
 import type { Node, NodeState } from '../core/model/node.js';
 import type { Plan } from '../core/model/plan.js';
 import type { SeriesRepository } from './series-store.js';
+import type { ActionJournal } from './action-journal.js';
+import type { CredentialRepository, ProviderRepository } from './credential-store.js';
 
 /**
  * The Store port: everything Governator persists goes through it. Two adapters implement it with the same
@@ -36,6 +38,10 @@ export interface Store {
   readonly series: SeriesRepository;
   /** Plans the service computed (issue #4): the deployment_decisions table. */
   readonly decisions: DecisionRepository;
+  /** The action engine's journal, plans and kill switch (issue #7): src/ports/action-journal.ts. */
+  readonly actions: ActionJournal;
+  /** Sealed provider credentials and API-registered providers (issue #7): src/ports/credential-store.ts. */
+  readonly credentials: { readonly secrets: CredentialRepository; readonly providers: ProviderRepository };
 }
 
 export type StoreKind = 'pglite' | 'postgres';

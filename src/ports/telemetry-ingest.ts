@@ -4,8 +4,24 @@
  * targets (src/adapters/telemetry/scrape-client.ts).
  */
 
-/** One series of a decoded request: name/value label pairs (with `__name__`) and parallel sample columns. */
-export interface DecodedSeries {
+/**
+ * Where a series' labels lie, as raw bytes, in the message they came in: identical bytes mean identical
+ * labels, so a receiver can recognise a series it has seen before without decoding (and allocating) a single
+ * label string. `wireBytes.subarray(wireStart, wireEnd)` is that series' label section; the bytes are the
+ * request's and must not be kept beyond it (copy what is kept).
+ */
+export interface WireLabels {
+  readonly wireBytes: Uint8Array;
+  readonly wireStart: number;
+  readonly wireEnd: number;
+}
+
+/**
+ * One series of a decoded request: name/value label pairs (with `__name__`) and parallel sample columns.
+ * `labels` may be decoded on first read (it never throws: the decoder checked the bytes' structure); the wire
+ * fields are present when the labels were one contiguous run of bytes.
+ */
+export interface DecodedSeries extends Partial<WireLabels> {
   readonly labels: ReadonlyArray<readonly [string, string]>;
   /** Unix ms. */
   readonly ts: readonly number[];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { GovError } from '../core/errors.js';
 import type { ApiKeyService } from '../app/api-keys.js';
@@ -19,6 +20,17 @@ import { nodeRoutes } from './routes/nodes.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { planningRoutes } from './routes/planning.js';
+import { actionRoutes } from './routes/actions.js';
+import type { ActionEngine } from '../app/actions/engine.js';
+import { overviewRoutes } from './routes/overview.js';
+import { STREAM_PROTOCOL, streamRoutes } from './routes/stream.js';
+import { uiRoutes } from './routes/ui.js';
+import { providerRoutes } from './routes/providers.js';
+import type { CredentialService } from '../app/credentials/service.js';
+import type { ProviderRegistry } from '../app/providers/registry.js';
+import type { ProviderMetrics } from '../app/providers/metrics.js';
+import { WS_KEY_PROTOCOL_PREFIX } from './plugins/auth.js';
+import { EventBus } from '../app/events.js';
 import type { PlannerService } from '../app/planner-service.js';
 import type { CatalogView } from '../app/live-catalog.js';
 import { ErrorResponse, NodeSchema } from './schemas.js';
@@ -36,6 +48,14 @@ export interface ServerDeps {
   readonly telemetry?: TelemetryService;
   /** The planner (issue #4): POST /api/v1/cost/simulate, GET /api/v1/optimization/recommendations; without it those routes are not served. */
   readonly planner?: PlannerService;
+  /** The action engine (issue #7): plans, approvals, the action journal, manual scale, the kill switch; without it those routes are not served. */
+  readonly actions?: ActionEngine;
+  /** Live events for GET /api/v1/stream (issue #9); without it the stream serves heartbeats only. */
+  readonly events?: EventBus;
+  /** The built dashboard served at / and /ui/* (default dist/web; docs/dashboard.md). */
+  readonly webRoot?: string;
+  /** Credentials and the provider registry (issue #7): /api/v1/providers/credentials, /api/multicloud/providers, governator_provider_* metrics; without it those routes are not served. */
+  readonly providers?: { readonly credentials: CredentialService; readonly registry: ProviderRegistry; readonly metrics?: ProviderMetrics };
 }
 
 export interface ServerOptions {
@@ -47,6 +67,8 @@ export interface ServerOptions {
   readonly trustProxy?: boolean;
   /** HTTPS key and certificate (PEM). */
   readonly https?: { key: Buffer; cert: Buffer };
+  /** Heartbeat period of GET /api/v1/stream, ms (default 15 s). */
+  readonly streamHeartbeatMs?: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -114,6 +136,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, { keys: deps.keys, metrics });
   await app.register(auditPlugin, { audit: deps.audit, metrics });
   await app.register(metricsPlugin, { metrics });
+  // One WebSocket plugin for the whole server (telemetry ingest and the dashboard stream). The selected subprotocol
+  // is never the one carrying the key (governator.key.…, see plugins/auth.ts).
+  await app.register(websocket, {
+    options: {
+      maxPayload: deps.telemetry?.settings.maxBodyBytes ?? 1_048_576,
+      handleProtocols: (offered: Set<string>) => {
+        if (offered.has(STREAM_PROTOCOL)) return STREAM_PROTOCOL;
+        for (const protocol of offered) if (!protocol.startsWith(WS_KEY_PROTOCOL_PREFIX)) return protocol;
+        return false;
+      },
+    },
+  });
 
   healthRoutes(app, { store: deps.store, version: deps.version });
   nodeRoutes(app, { store: deps.store });
@@ -121,7 +155,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   auditRoutes(app, { audit: deps.audit });
   catalogRoutes(app, { catalog: deps.catalog });
   if (deps.planner) planningRoutes(app, { planner: deps.planner });
+  if (deps.actions) actionRoutes(app, { engine: deps.actions, journal: deps.store.actions });
   metaRoutes(app);
+  overviewRoutes(app, { store: deps.store, journal: deps.store.actions });
+  await app.register(streamRoutes, { events: deps.events ?? new EventBus(), store: deps.store, ...(options.streamHeartbeatMs ? { heartbeatMs: options.streamHeartbeatMs } : {}) });
+  uiRoutes(app, deps.webRoot ? { root: deps.webRoot } : {});
+  if (deps.providers) {
+    providerRoutes(app, deps.providers);
+    deps.providers.metrics?.attach(metrics.registry);
+  }
   if (deps.telemetry) {
     deps.telemetry.metrics.attach(metrics.registry);
     await app.register(telemetryRoutes, { telemetry: deps.telemetry });

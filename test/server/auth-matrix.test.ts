@@ -53,10 +53,36 @@ const SAMPLES: Record<string, Sample> = {
     },
   }),
   'GET /api/v1/optimization/recommendations': () => ({ method: 'GET', url: '/api/v1/optimization/recommendations' }),
+  // Action engine (issue #7). Approve/reject each need a plan of their own waiting for approval.
+  'GET /api/v1/plans': () => ({ method: 'GET', url: '/api/v1/plans?status=pending-approval,running' }),
+  'POST /api/v1/plans/:id/approve': async (s) => ({ method: 'POST', url: `/api/v1/plans/${(await matrixPlan(s)).id}/approve` }),
+  'POST /api/v1/plans/:id/reject': async (s) => ({ method: 'POST', url: `/api/v1/plans/${(await matrixPlan(s)).id}/reject`, payload: { reason: 'matrix' } }),
+  'POST /api/v1/nodes/:id/scale': async (s) => {
+    await s.store.actions.setControl({ paused: false, reason: null, updatedBy: 'matrix', updatedAt: new Date() });
+    return { method: 'POST', url: '/api/v1/nodes/i-matrix/scale', payload: { action: 'stop' } };
+  },
+  'GET /api/v1/actions': () => ({ method: 'GET', url: '/api/v1/actions?limit=5' }),
+  'GET /api/v1/control': () => ({ method: 'GET', url: '/api/v1/control' }),
+  'POST /api/v1/control/pause': () => ({ method: 'POST', url: '/api/v1/control/pause', payload: { reason: 'matrix' } }),
+  'POST /api/v1/control/resume': () => ({ method: 'POST', url: '/api/v1/control/resume' }),
+  // Dashboard (issue #9): the static files are public, the data behind them is not.
+  'GET /': () => ({ method: 'GET', url: '/' }),
+  'GET /ui/*': () => ({ method: 'GET', url: '/ui/nodes' }),
+  'GET /api/v1/overview': () => ({ method: 'GET', url: '/api/v1/overview' }),
+  'GET /api/v1/stream': () => ({ method: 'GET', url: '/api/v1/stream' }),
 };
 
+/** A plan waiting for approval, for the approve/reject samples. */
+function matrixPlan(s: TestServer) {
+  return s.store.actions.createPlan({
+    at: new Date(), pool: 'matrix', mode: 'approve', status: 'pending-approval', source: 'matrix', decisionId: null, actions: [], summary: 'nothing', detail: null,
+  });
+}
+
 /** Routes whose allowed sample does not answer 2xx: the WebSocket endpoint answers a plain GET 426 once auth passed. */
-const ALLOWED_STATUS: Record<string, number> = { 'GET /api/v1/ingest/ws': 426 };
+const ALLOWED_STATUS: Record<string, number> = { 'GET /api/v1/ingest/ws': 426, 'GET /api/v1/stream': 426 };
+/** Public routes that may answer 503: the dashboard's files when only tsc built the tree (no dist/web). */
+const PUBLIC_STATUS: Record<string, readonly number[]> = { 'GET /': [200, 503], 'GET /ui/*': [200, 503] };
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -72,11 +98,11 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 describe('authorisation matrix', () => {
-  it('has a sample request for every registered route, and only /healthz, /readyz, /metrics are public', () => {
+  it('has a sample request for every registered route, and only /healthz, /readyz, /metrics and the dashboard files are public', () => {
     const registered = server.app.routeAccess.map((r) => `${r.method} ${r.url}`).sort();
     expect(registered).toEqual(Object.keys(SAMPLES).sort());
     const publicRoutes = server.app.routeAccess.filter((r) => r.access === 'public').map((r) => r.url).sort();
-    expect(publicRoutes).toEqual(['/healthz', '/metrics', '/readyz']);
+    expect(publicRoutes).toEqual(['/', '/healthz', '/metrics', '/readyz', '/ui/*']);
   });
 
   const callers: Array<{ who: string; headers: () => Record<string, string>; role?: string; invalid?: string }> = [
@@ -96,7 +122,7 @@ describe('authorisation matrix', () => {
         const request = await SAMPLES[route]!(server);
         const res = await server.app.inject({ ...request, headers: { ...request.headers, ...caller.headers() } });
         if (entry.access === 'public') {
-          expect(res.statusCode).toBe(200);
+          expect(PUBLIC_STATUS[route] ?? [200]).toContain(res.statusCode);
           return;
         }
         if (caller.invalid) {

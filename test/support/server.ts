@@ -21,6 +21,8 @@ import type { Scheduler } from '../../src/ports/scheduler.js';
 import { PlannerService } from '../../src/app/planner-service.js';
 import { HighsSolver } from '../../src/adapters/solver/highs/index.js';
 import type { Pool } from '../../src/core/model/pool.js';
+import type { EventBus } from '../../src/app/events.js';
+import { ActionEngine } from '../../src/app/actions/engine.js';
 
 export interface TestServer {
   readonly app: FastifyInstance;
@@ -51,7 +53,7 @@ export function telemetryConfig(config: Partial<Config['telemetry']> = {}): Conf
 }
 
 /** A server over an in-memory PGlite store, with one key per built-in role. */
-export async function startTestServer(options: { store?: Store; roles?: RoleDefinition[]; server?: ServerOptions; catalog?: Catalog; telemetry?: TestTelemetryOptions; pools?: () => readonly Pool[] } = {}): Promise<TestServer> {
+export async function startTestServer(options: { store?: Store; roles?: RoleDefinition[]; server?: ServerOptions; catalog?: Catalog; telemetry?: TestTelemetryOptions; pools?: () => readonly Pool[]; events?: EventBus; webRoot?: string; actions?: (store: Store, catalog: Catalog) => ActionEngine } = {}): Promise<TestServer> {
   const store = options.store ?? (await openPgliteStore({ dataDir: 'memory://' }));
   await store.migrate();
   const keys = new ApiKeyService({ store, clock: systemClock, roles: resolveRoles(options.roles ?? []) });
@@ -64,7 +66,9 @@ export async function startTestServer(options: { store?: Store; roles?: RoleDefi
   if (t.start ?? true) await telemetry.start();
   const catalog = options.catalog ?? fixtureCatalog();
   const planner = new PlannerService({ store, clock: systemClock, solver: new HighsSolver(), offerings: () => catalog.offerings, ...(options.pools ? { pools: options.pools } : {}) });
-  const app = await buildServer({ store, catalog: new LiveCatalog(catalog), keys, audit, logger: pino({ level: 'silent' }), version: '0.0.0-test', telemetry, planner, ...(options.server ? { options: options.server } : {}) });
+  // The action engine (issue #7): no providers unless the test brings an engine of its own.
+  const actions = options.actions?.(store, catalog) ?? new ActionEngine({ journal: store.actions, nodes: store.nodes, providers: [], offerings: (id) => catalog.byId.get(id), clock: systemClock });
+  const app = await buildServer({ store, catalog: new LiveCatalog(catalog), keys, audit, logger: pino({ level: 'silent' }), version: '0.0.0-test', telemetry, planner, actions, ...(options.server ? { options: options.server } : {}), ...(options.events ? { events: options.events } : {}), ...(options.webRoot ? { webRoot: options.webRoot } : {}) });
   const make = async (role: string) => (await keys.create({ name: `test-${role}`, role, createdBy: 'test' })).token;
   const tokens = { admin: await make('admin'), operator: await make('operator'), viewer: await make('viewer'), ingest: await make('ingest') };
   return {

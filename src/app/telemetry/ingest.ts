@@ -2,6 +2,7 @@ import { GovError } from '../../core/errors.js';
 import { checkSample, isStaleMarker, type RejectReason, type SampleWindow } from '../../core/telemetry/sample.js';
 import { identifySeries, isSeriesProblem, type LabelLimits } from '../../core/telemetry/series.js';
 import type { Clock } from '../../ports/clock.js';
+import type { WireLabels } from '../../ports/telemetry-ingest.js';
 import type { TelemetryMetrics } from './metrics.js';
 import type { Chunk, WritePipeline } from './pipeline.js';
 import { wireKey, type SeriesEntry, type SeriesRegistry } from './registry.js';
@@ -9,8 +10,11 @@ import { wireKey, type SeriesEntry, type SeriesRegistry } from './registry.js';
 /** Which way telemetry came in (the `receiver` label of governator_ingest_samples_total). */
 export type Receiver = 'remote_write' | 'json' | 'websocket' | 'scrape' | 'pull';
 
-/** One series as any receiver hands it over. */
-export interface IngestSeries {
+/**
+ * One series as any receiver hands it over. With the wire fields (remote_write), a series already admitted
+ * with the same label bytes is found without reading `labels` at all.
+ */
+export interface IngestSeries extends Partial<WireLabels> {
   /** Name/value pairs; the metric name is the `__name__` pair unless `metric` is given. */
   readonly labels: ReadonlyArray<readonly [string, string]>;
   readonly metric?: string;
@@ -95,9 +99,18 @@ export class IngestService {
       const n = Math.min(s.ts.length, s.values.length);
       if (s.ts.length !== s.values.length) reject('bad_timestamp', Math.abs(s.ts.length - s.values.length), 'a series has more timestamps than values or the reverse');
       if (n === 0) continue;
-      // Fast path: a series already admitted with exactly these pairs needs no validation, sorting or key.
-      const wire = wireKey(s.labels, s.metric);
-      let entry = registry.byWire(wire);
+      // Fast path: a series already admitted with exactly these pairs (or label bytes) needs no validation,
+      // sorting or key.
+      const bytes = s.metric === undefined ? s.wireBytes : undefined;
+      const wireStart = s.wireStart ?? 0;
+      const wireEnd = s.wireEnd ?? 0;
+      let wire: string | undefined;
+      let entry: SeriesEntry | undefined;
+      if (bytes !== undefined) entry = registry.byWireBytes(bytes, wireStart, wireEnd);
+      else {
+        wire = wireKey(s.labels, s.metric);
+        entry = registry.byWire(wire);
+      }
       if (entry === undefined) {
         const identified = identifySeries(s.labels, this.#o.limits, s.metric);
         if (isSeriesProblem(identified)) {
@@ -109,7 +122,8 @@ export class IngestService {
           reject('cardinality_limit', n, `${identified.metric}: new series refused, the limit of ${registry.options.maxSeriesPerMetric} series per metric (or ${registry.options.maxSeries} in all) is reached`);
           continue;
         }
-        registry.alias(wire, admitted);
+        if (bytes !== undefined) registry.aliasBytes(bytes, wireStart, wireEnd, admitted);
+        else registry.alias(wire ?? wireKey(s.labels, s.metric), admitted);
         entry = admitted;
       }
       const key = entry.key;

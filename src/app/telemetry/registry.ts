@@ -118,6 +118,9 @@ export class SeriesRegistry {
   readonly #perNode = new Map<string, Set<SeriesEntry>>();
   /** Wire form (label pairs as sent, see wireKey) → entry: lets a known series skip validation and sorting. */
   readonly #byWire = new Map<string, SeriesEntry>();
+  /** Hash of a series' label bytes as sent (see WireLabels) → entries with those bytes (collisions chained). */
+  readonly #byWireBytes = new Map<number, WireAlias>();
+  #wireBytesCount = 0;
 
   constructor(readonly options: RegistryOptions) {}
 
@@ -138,6 +141,28 @@ export class SeriesRegistry {
   alias(wire: string, entry: SeriesEntry): void {
     if (this.#byWire.size > 2 * this.#byKey.size + 1024) this.#byWire.clear();
     this.#byWire.set(wire, entry);
+  }
+
+  /**
+   * The entry a series was last admitted under with exactly these label bytes (remote_write: see
+   * WireLabels), if any: one hash over the bytes and one comparison, no string made.
+   */
+  byWireBytes(bytes: Uint8Array, start: number, end: number): SeriesEntry | undefined {
+    for (let a = this.#byWireBytes.get(hashBytes(bytes, start, end)); a !== undefined; a = a.next) {
+      if (sameBytes(a.bytes, bytes, start, end)) return a.entry;
+    }
+    return undefined;
+  }
+
+  /** Remember these label bytes (copied) as a spelling of `entry` (bounded like alias()). */
+  aliasBytes(bytes: Uint8Array, start: number, end: number, entry: SeriesEntry): void {
+    if (this.#wireBytesCount > 2 * this.#byKey.size + 1024) {
+      this.#byWireBytes.clear();
+      this.#wireBytesCount = 0;
+    }
+    const hash = hashBytes(bytes, start, end);
+    this.#byWireBytes.set(hash, { bytes: bytes.slice(start, end), entry, next: this.#byWireBytes.get(hash) });
+    this.#wireBytesCount += 1;
   }
 
   byId(id: number): SeriesEntry | undefined {
@@ -211,6 +236,25 @@ export class SeriesRegistry {
  * two spellings of one series may differ but two different pair lists never collide. Cheap next to the
  * canonical key: no sorting, no escaping.
  */
+interface WireAlias {
+  readonly bytes: Uint8Array;
+  readonly entry: SeriesEntry;
+  readonly next: WireAlias | undefined;
+}
+
+/** 32-bit FNV-1a of bytes[start, end) (a Map key; collisions are resolved by comparing the bytes). */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i += 1) h = Math.imul(h ^ (bytes[i] as number), 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(kept: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (kept.length !== end - start) return false;
+  for (let i = 0; i < kept.length; i += 1) if (kept[i] !== bytes[start + i]) return false;
+  return true;
+}
+
 export function wireKey(pairs: ReadonlyArray<readonly [string, string]>, metric: string | undefined): string {
   let out = metric === undefined ? '' : `${metric.length}:${metric}|`;
   for (const [name, value] of pairs) out += `${name.length}:${name}${value.length}:${value}`;

@@ -9,6 +9,9 @@ import { createPriceRefresher } from '../../bootstrap/pricing.js';
 import { LiveCatalog } from '../../app/live-catalog.js';
 import type { PriceRefresher } from '../../app/price-refresher.js';
 import { createPlannerService } from '../../bootstrap/planner.js';
+import { createActionEngine } from '../../bootstrap/actions.js';
+import { createProviderServices, type ProviderServices } from '../../bootstrap/providers.js';
+import { systemScheduler } from '../../adapters/clock/scheduler.js';
 import { VERSION } from '../../version.js';
 import { loadCommandConfig } from '../context.js';
 import { formatError } from '../exit.js';
@@ -28,6 +31,7 @@ export function registerServe(program: Command): void {
       const runtime = await createRuntime(config, { logger });
       let app;
       let refresher: PriceRefresher | null = null;
+      let providers: ProviderServices | null = null;
       try {
         // Live prices (all sources off by default): each refresh that changes a price swaps in a new catalog.
         const { aws, azure, gcp, digitalocean } = config.pricing;
@@ -47,6 +51,21 @@ export function registerServe(program: Command): void {
         await ensureInitialAdminKey(runtime, logger);
         // Reload series and the hot window, then start rollups, scrapers and pullers (docs/telemetry.md).
         await runtime.telemetry.start();
+        // Credentials and the provider registry (issue #7): a configured provider that cannot be built stops
+        // start-up with GOV_CONFIG_INVALID; health probes run from here on (docs/providers.md).
+        providers = await createProviderServices({
+          config, store: runtime.store, clock: runtime.clock, scheduler: systemScheduler,
+          offerings: () => liveCatalog.current().offerings, logger, generateKey: true,
+        });
+        providers.registry.start();
+        // The action engine (issue #7), acting through the provider registry.
+        const actions = createActionEngine({
+          config: config.actions, store: runtime.store, clock: runtime.clock, providers: providers.registry,
+          offerings: (id) => liveCatalog.current().byId.get(id), logger,
+        });
+        // Finish or roll back what a previous run left in flight (journal vs providers) before new plans come.
+        const reconciled = await actions.reconcile();
+        if (reconciled.resumed.length + reconciled.halted.length + reconciled.orphansStopped.length > 0) logger.info({ ...reconciled }, 'action engine reconciled in-flight actions');
         app = await buildServer({
           store: runtime.store,
           catalog: liveCatalog,
@@ -56,6 +75,8 @@ export function registerServe(program: Command): void {
           version: VERSION,
           telemetry: runtime.telemetry,
           planner: createPlannerService({ store: runtime.store, clock: runtime.clock, offerings: () => liveCatalog.current().offerings }),
+          actions,
+          providers,
           options: {
             bodyLimit: config.server.body_limit,
             requestTimeoutMs: parseDuration(config.server.request_timeout),
@@ -68,6 +89,7 @@ export function registerServe(program: Command): void {
         await app.listen({ host: config.server.host, port: config.server.port });
       } catch (error) {
         await refresher?.stop();
+        providers?.registry.stop();
         await app?.close().catch(() => undefined);
         await runtime.close();
         throw error;
@@ -88,6 +110,7 @@ export function registerServe(program: Command): void {
         timer.unref();
         try {
           await refresher?.stop();
+          providers?.registry.stop();
           await app.close();
           await runtime.close();
           clearTimeout(timer);

@@ -13,6 +13,8 @@ export const PERMISSIONS = [
   'keys:read',
   'keys:write',
   'audit:read',
+  'providers:read',
+  'providers:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -29,7 +31,8 @@ export interface RoleDefinition {
  */
 export const DEFAULT_ROLES: readonly RoleDefinition[] = [
   { name: 'admin', permissions: ['*'] },
-  { name: 'operator', permissions: ['nodes:read', 'nodes:scale', 'metrics:read', 'cost:read'] },
+  // operator also sees providers and their health (issue #7): who scales nodes needs to know where they can run.
+  { name: 'operator', permissions: ['nodes:read', 'nodes:scale', 'metrics:read', 'cost:read', 'providers:read'] },
   { name: 'viewer', permissions: ['nodes:read', 'metrics:read', 'cost:read'] },
   // For telemetry senders (Prometheus remote_write, agents): they may push samples and nothing else, so a key
   // stored in a Prometheus config file cannot read the fleet or change anything (docs/telemetry.md).

@@ -8,7 +8,7 @@ import type { ServerMetrics } from './metrics.js';
 /**
  * Who may call a route. Every route must say (a route without `config.access` fails at start-up, so a new
  * route cannot be public by accident):
- * - `public` — no key needed (only /healthz, /readyz, /metrics);
+ * - `public` — no key needed (only /healthz, /readyz, /metrics and the dashboard's static files at / and /ui/*);
  * - `authenticated` — any valid key;
  * - a permission — a valid key whose role grants it.
  */
@@ -35,6 +35,24 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
+
+/**
+ * Browsers cannot set an Authorization header on a WebSocket, so a WebSocket upgrade may offer the key as the
+ * subprotocol `governator.key.<key>` instead (beside `governator.v1`, which the server selects: it never echoes
+ * the key back). Keys stay out of URLs, where access logs and proxies would keep them. Issue #9, docs/dashboard.md.
+ */
+export const WS_KEY_PROTOCOL_PREFIX = 'governator.key.';
+
+function websocketKey(request: FastifyRequest): string | undefined {
+  if (String(request.headers.upgrade ?? '').toLowerCase() !== 'websocket') return undefined;
+  const offered = request.headers['sec-websocket-protocol'];
+  if (typeof offered !== 'string') return undefined;
+  for (const part of offered.split(',')) {
+    const protocol = part.trim();
+    if (protocol.startsWith(WS_KEY_PROTOCOL_PREFIX)) return `Bearer ${protocol.slice(WS_KEY_PROTOCOL_PREFIX.length)}`;
+  }
+  return undefined;
+}
 
 export interface AuthPluginOptions {
   readonly keys: ApiKeyService;
@@ -63,7 +81,7 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Pro
     const access = request.routeOptions.config.access;
     // Unmatched URLs reach the not-found handler with no access setting: they answer 404 and expose nothing.
     if (access === undefined || access === 'public') return;
-    const header = request.headers.authorization;
+    const header = request.headers.authorization ?? websocketKey(request);
     if (!header) {
       options.metrics.authFailures.inc({ reason: 'missing' });
       throw new GovError('GOV_AUTH_REQUIRED', 'an API key is required: send "Authorization: Bearer <key>"');

@@ -189,7 +189,9 @@ export async function telemetryRoutes(app: FastifyInstance, options: TelemetryRo
       return { accepted: result.accepted, staleMarkers: result.staleMarkers };
     });
 
-    await scope.register(websocket, { options: { maxPayload: settings.maxBodyBytes } });
+    // buildServer registers the WebSocket plugin once for every route (the dashboard stream too): a second
+    // registration would answer each upgrade twice. Standalone (tests of this plugin alone) it registers its own.
+    if (!scope.hasDecorator('websocketServer')) await scope.register(websocket, { options: { maxPayload: settings.maxBodyBytes } });
     // An upgrade refused with an HTTP answer (401, 403 …) arrived on a socket the HTTP server no longer tracks:
     // close it, or it would stay open (and keep close() waiting) until the client gives up.
     scope.addHook('onResponse', async (request) => {

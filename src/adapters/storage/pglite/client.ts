@@ -20,6 +20,14 @@ function executor(db: Queryable, location: string): SqlExecutor {
         throw toDbError(err, location);
       }
     },
+    async copyBinary(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+      try {
+        // PGlite has no COPY FROM STDIN; '/dev/blob' reads the `blob` option instead.
+        await db.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`, [], { blob: new Blob([data]) });
+      } catch (err) {
+        throw toDbError(err, location);
+      }
+    },
   };
 }
 

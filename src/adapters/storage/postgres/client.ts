@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { SqlClient, SqlExecutor } from '../sql/client.js';
-import { toDbError } from '../sql/errors.js';
+import { isConnectionError, toDbError } from '../sql/errors.js';
 
 function executor(db: Pool | PoolClient, location: string): SqlExecutor {
   return {
@@ -16,6 +17,31 @@ function executor(db: Pool | PoolClient, location: string): SqlExecutor {
         await db.query(sql); // no parameters: the simple query protocol, which runs several statements
       } catch (err) {
         throw toDbError(err, location);
+      }
+    },
+    async copyBinary(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+      // A COPY holds its connection until the stream ends: take one of the pool's (or use the transaction's).
+      let conn: PoolClient;
+      let own = false;
+      try {
+        if ('release' in db) conn = db;
+        else { conn = await db.connect(); own = true; }
+      } catch (err) {
+        throw toDbError(err, location);
+      }
+      let broken: Error | undefined;
+      try {
+        const stream = conn.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`));
+        await new Promise<void>((resolve, reject) => {
+          stream.on('error', reject);
+          stream.on('finish', resolve);
+          stream.end(data);
+        });
+      } catch (err) {
+        if (isConnectionError(err)) broken = err instanceof Error ? err : new Error(String(err));
+        throw toDbError(err, location);
+      } finally {
+        if (own) conn.release(broken);
       }
     },
   };

@@ -15,6 +15,13 @@
 export interface SqlExecutor {
   query<T extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   exec(sql: string): Promise<void>;
+  /**
+   * Bulk-load rows in PostgreSQL's binary COPY format (`data`: header, tuples, trailer) into `table (columns)`,
+   * all or nothing: `COPY … FROM STDIN` over `pg` (pg-copy-streams), `COPY … FROM '/dev/blob'` on PGlite.
+   * `table` and `columns` are trusted identifiers (never user input). COPY has no ON CONFLICT: a duplicate key
+   * rejects with SQLSTATE 23505 and nothing is written. The fastest bulk path both drivers have (issue #5).
+   */
+  copyBinary(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
 }
 
 /** A connection (or pool of them) that can also run a transaction. */

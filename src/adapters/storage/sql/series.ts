@@ -4,6 +4,7 @@ import type {
   BucketQuery, NewSeries, QuantileQuery, RawPoints, SampleColumns, SeriesRecord, SeriesRepository, SeriesStats,
 } from '../../../ports/series-store.js';
 import type { SqlExecutor } from './client.js';
+import { sqlState, UNIQUE_VIOLATION } from './errors.js';
 import { toJsonObject, toNumber } from './rows.js';
 import { checkLimit } from './validate.js';
 
@@ -25,6 +26,44 @@ function numberArray(values: ArrayLike<number>, length: number): string {
   const parts = new Array<string>(length);
   for (let i = 0; i < length; i += 1) parts[i] = String(values[i]);
   return `{${parts.join(',')}}`;
+}
+
+// PostgreSQL binary COPY: signature, flags (int32), header extension length (int32); each tuple: field count
+// (int16) then per field its length (int32) and big-endian bytes; trailer: int16 -1.
+const COPY_SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
+const COPY_HEADER = COPY_SIGNATURE.length + 8;
+const SAMPLE_TUPLE = 2 + 3 * (4 + 8);
+const TWO_32 = 2 ** 32;
+
+/** The columns as a binary COPY stream of (series_id bigint, ts bigint, value float8) tuples. */
+function sampleCopyData(samples: SampleColumns): Buffer {
+  const n = samples.length;
+  const buf = Buffer.allocUnsafe(COPY_HEADER + n * SAMPLE_TUPLE + 2);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let i = 0; i < COPY_SIGNATURE.length; i += 1) buf[i] = COPY_SIGNATURE[i] as number;
+  view.setInt32(COPY_SIGNATURE.length, 0);
+  view.setInt32(COPY_SIGNATURE.length + 4, 0);
+  let o = COPY_HEADER;
+  const { seriesIds, ts, values } = samples;
+  for (let i = 0; i < n; i += 1) {
+    view.setInt16(o, 3);
+    // int64 as two 32-bit halves (safe integers only, checked by checkColumns): no BigInt per value.
+    const id = seriesIds[i] as number;
+    const idHigh = Math.floor(id / TWO_32);
+    view.setInt32(o + 2, 8);
+    view.setInt32(o + 6, idHigh);
+    view.setUint32(o + 10, id - idHigh * TWO_32);
+    const t = ts[i] as number;
+    const tHigh = Math.floor(t / TWO_32);
+    view.setInt32(o + 14, 8);
+    view.setInt32(o + 18, tHigh);
+    view.setUint32(o + 22, t - tHigh * TWO_32);
+    view.setInt32(o + 26, 8);
+    view.setFloat64(o + 30, values[i] as number);
+    o += SAMPLE_TUPLE;
+  }
+  view.setInt16(o, -1);
+  return buf;
 }
 
 function checkColumns(samples: SampleColumns): void {
@@ -87,6 +126,13 @@ export class SqlSeriesRepository implements SeriesRepository {
   async append(samples: SampleColumns): Promise<void> {
     if (samples.length === 0) return;
     checkColumns(samples);
+    try {
+      await this.db.copyBinary('series_samples', ['series_id', 'ts', 'value'], sampleCopyData(samples));
+      return;
+    } catch (error) {
+      if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+      // Some sample is stored already: nothing of this COPY was; write the batch keeping the stored values.
+    }
     await this.db.query(
       `INSERT INTO series_samples (series_id, ts, value)
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[])

@@ -1,6 +1,9 @@
 import type {
   ApiKeyRepository, AuditRepository, CostHistoryRepository, MigrationReport, MigrationState, NodeRepository, Store, StoreKind,
 } from '../../../ports/store.js';
+import { SqlActionJournal } from './actions.js';
+import { SqlCredentialRepository } from './credentials.js';
+import { SqlProviderRepository } from './providers.js';
 import { SqlApiKeyRepository } from './api-keys.js';
 import { SqlAuditRepository } from './audit.js';
 import { SqlCostHistoryRepository } from './cost-history.js';
@@ -43,6 +46,8 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     costHistory,
     series,
     decisions,
+    actions: new SqlActionJournal(client),
+    credentials: { secrets: new SqlCredentialRepository(client), providers: new SqlProviderRepository(client) },
     async migrate(): Promise<MigrationReport> {
       return runMigrations(client, await loadMigrations(migrationsDir));
     },

@@ -1,15 +1,14 @@
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
 import { GovError } from '../../../core/errors.js';
-import { isStaleMarker } from '../../../core/telemetry/sample.js';
 import type { DecodedSeries, DecodedWriteRequest, RemoteWriteCodec } from '../../../ports/telemetry-ingest.js';
 import { REMOTE_WRITE_PROTO } from './proto.js';
 
 /**
  * Prometheus remote_write 1.0 wire format (https://prometheus.io/docs/concepts/remote_write_spec/): a protobuf
- * WriteRequest (./proto.ts, written from the spec; protobufjs' parser builds the encoder from it, its Reader
- * drives the decoder below) compressed with
- * snappy's BLOCK format (not the framed/stream format), decoded with snappyjs.
+ * WriteRequest (./proto.ts, written from the spec; protobufjs' parser builds the encoder from it; the decoder
+ * below is hand-written for this one message shape) compressed with snappy's BLOCK format (not the
+ * framed/stream format), decoded with snappyjs.
  *
  * Decoding errors are GovError GOV_VALIDATION with `details.reason` = `bad_snappy` or `bad_protobuf`, and
  * GOV_PAYLOAD_TOO_LARGE with reason `too_large` when the snappy header announces more than `maxDecodedBytes`
@@ -32,77 +31,180 @@ function snappyLength(body: Uint8Array): { length: number; bytes: number } | nul
   return null;
 }
 
-/**
- * Decode a WriteRequest with protobufjs' Reader, straight into label pairs and sample columns: no message
- * object per label and sample, no Long per timestamp (the reflection decoder made decoding the largest cost of
- * ingestion). Field numbers and wire types are those of ./proto.ts; unknown fields are skipped, as protobuf
- * requires (remote_write 1.0 senders may add metadata, exemplars, histograms). Throws on malformed input.
- */
-function decodeWriteRequest(raw: Uint8Array): DecodedWriteRequest {
-  const r = protobuf.Reader.create(raw);
-  const series: DecodedSeries[] = [];
-  let staleMarkers = 0;
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag === 10) { // timeseries = 1, length-delimited
-      const end = r.uint32() + r.pos;
-      if (end > r.len) throw new RangeError('a time series runs past the end of the message');
-      const labels: Array<readonly [string, string]> = [];
-      const ts: number[] = [];
-      const values: number[] = [];
-      while (r.pos < end) {
-        const t = r.uint32();
-        if (t === 10) { // labels = 1
-          const lend = r.uint32() + r.pos;
-          if (lend > end) throw new RangeError('a label runs past the end of its series');
-          let name = '';
-          let value = '';
-          while (r.pos < lend) {
-            const lt = r.uint32();
-            if (lt === 10) name = r.string();
-            else if (lt === 18) value = r.string();
-            else r.skipType(lt & 7);
-          }
-          labels.push([name, value]);
-        } else if (t === 18) { // samples = 2
-          const send = r.uint32() + r.pos;
-          if (send > end) throw new RangeError('a sample runs past the end of its series');
-          let value = 0;
-          let timestamp = 0;
-          while (r.pos < send) {
-            const st = r.uint32();
-            if (st === 9) value = r.double();
-            else if (st === 16) timestamp = readVarint(r);
-            else r.skipType(st & 7);
-          }
-          // Checked here, before the value goes into an array (see DecodedWriteRequest).
-          if (isStaleMarker(value)) staleMarkers += 1;
-          else {
-            ts.push(timestamp);
-            values.push(value);
-          }
-        } else r.skipType(t & 7);
-        if (r.pos > end) throw new RangeError('a field runs past the end of its series');
-      }
-      series.push({ labels, ts, values });
-    } else r.skipType(tag & 7);
+/** A cursor over protobuf bytes; every read checks the bounds it is given (malformed input throws RangeError). */
+class Wire {
+  pos = 0;
+  readonly view: DataView;
+
+  constructor(readonly b: Uint8Array) {
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
-  return { series, staleMarkers };
+
+  /**
+   * A varint as a number: exact up to 2^53; larger (or negative int64) values come out inexact or huge, and
+   * as timestamps they are refused later as unsafe integers (bad_timestamp).
+   */
+  varint(limit: number): number {
+    const b = this.b;
+    if (this.pos >= limit) throw new RangeError('a varint runs past the end of its field');
+    let c = b[this.pos] as number;
+    this.pos += 1;
+    if (c < 0x80) return c;
+    let result = c & 0x7f;
+    let scale = 128;
+    for (let i = 1; i < 10; i += 1) {
+      if (this.pos >= limit) throw new RangeError('a varint runs past the end of its field');
+      c = b[this.pos] as number;
+      this.pos += 1;
+      result += (c & 0x7f) * scale;
+      if (c < 0x80) return result;
+      scale *= 128;
+    }
+    throw new RangeError('a varint is longer than 10 bytes');
+  }
+
+  /** The end of a length-delimited field starting here, checked against `limit`. */
+  end(limit: number, what: string): number {
+    const len = this.varint(limit);
+    const end = this.pos + len;
+    if (end > limit) throw new RangeError(`${what} runs past the end of its parent`);
+    return end;
+  }
+
+  /** Skip a field of an unknown number (protobuf requires it), by its wire type. */
+  skip(wireType: number, limit: number, depth = 0): void {
+    if (wireType === 0) this.varint(limit);
+    else if (wireType === 1) this.pos += 8;
+    else if (wireType === 2) this.pos = this.end(limit, 'a field');
+    else if (wireType === 5) this.pos += 4;
+    else if (wireType === 3 && depth < 32) { // a group (proto2): skip to its end-group tag
+      for (;;) {
+        const tag = this.varint(limit);
+        if ((tag & 7) === 4) break;
+        this.skip(tag & 7, limit, depth + 1);
+      }
+    } else throw new RangeError(`invalid wire type ${wireType}`);
+    if (this.pos > limit) throw new RangeError('a field runs past the end of its parent');
+  }
 }
 
-/** An int64 varint as a number (exact up to 2^53; larger or negative values come out unsafe and are refused later). */
-function readVarint(r: protobuf.Reader): number {
-  let result = 0;
-  let scale = 1;
-  for (let i = 0; i < 10; i += 1) {
-    if (r.pos >= r.len) throw new RangeError('a varint runs past the end of the message');
-    const b = r.buf[r.pos] as number;
-    r.pos += 1;
-    result += (b & 0x7f) * scale;
-    if (b < 0x80) return result;
-    scale *= 128;
+/** Check a Label message's structure (so that decoding it later cannot fail) without making any string. */
+function checkLabel(w: Wire, end: number): void {
+  while (w.pos < end) {
+    const t = w.varint(end);
+    if (t === 10 || t === 18) w.pos = w.end(end, 'a label name or value');
+    else w.skip(t & 7, end);
   }
-  throw new RangeError('a varint is longer than 10 bytes');
+}
+
+/** The label pairs of the Label messages in [start, end) (structure already checked; other fields skipped). */
+function decodeLabels(bytes: Uint8Array, start: number, end: number): Array<readonly [string, string]> {
+  const w = new Wire(bytes);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const labels: Array<readonly [string, string]> = [];
+  w.pos = start;
+  while (w.pos < end) {
+    const t = w.varint(end);
+    if (t !== 10) { w.skip(t & 7, end); continue; }
+    const lend = w.end(end, 'a label');
+    let name = '';
+    let value = '';
+    while (w.pos < lend) {
+      const lt = w.varint(lend);
+      if (lt === 10 || lt === 18) {
+        const send = w.end(lend, 'a label name or value');
+        const text = buf.toString('utf8', w.pos, send);
+        if (lt === 10) name = text;
+        else value = text;
+        w.pos = send;
+      } else w.skip(lt & 7, lend);
+    }
+    labels.push([name, value]);
+  }
+  return labels;
+}
+
+/**
+ * A decoded series whose labels are a contiguous run of the request's bytes (as every Prometheus sends them):
+ * the label strings are made only when something reads `labels`, which the receiver does only for a series
+ * it has not seen with these exact bytes before.
+ */
+class WireSeries implements DecodedSeries {
+  #labels: Array<readonly [string, string]> | undefined;
+
+  constructor(
+    readonly wireBytes: Uint8Array,
+    readonly wireStart: number,
+    readonly wireEnd: number,
+    readonly ts: number[],
+    readonly values: number[],
+  ) {}
+
+  get labels(): ReadonlyArray<readonly [string, string]> {
+    this.#labels ??= decodeLabels(this.wireBytes, this.wireStart, this.wireEnd);
+    return this.#labels;
+  }
+}
+
+/**
+ * Decode a WriteRequest straight from its bytes into sample columns, with no object per label or sample and
+ * no string at all for the labels (see WireSeries); the whole structure is checked here, so anything malformed
+ * throws now, never later. Field numbers and wire types are those of ./proto.ts; unknown fields are skipped,
+ * as protobuf requires (remote_write 1.0 senders may add metadata, exemplars, histograms).
+ */
+function decodeWriteRequest(raw: Uint8Array): DecodedWriteRequest {
+  const w = new Wire(raw);
+  const view = w.view;
+  const len = raw.length;
+  const series: DecodedSeries[] = [];
+  let staleMarkers = 0;
+  while (w.pos < len) {
+    const tag = w.varint(len);
+    if (tag !== 10) { w.skip(tag & 7, len); continue; } // timeseries = 1, length-delimited
+    const end = w.end(len, 'a time series');
+    const seriesStart = w.pos;
+    let labelsStart = -1;
+    let labelsEnd = -1;
+    let contiguous = true;
+    const ts: number[] = [];
+    const values: number[] = [];
+    while (w.pos < end) {
+      const fieldStart = w.pos;
+      const t = w.varint(end);
+      if (t === 10) { // labels = 1
+        const lend = w.end(end, 'a label');
+        checkLabel(w, lend);
+        if (labelsStart < 0) labelsStart = fieldStart;
+        else if (labelsEnd !== fieldStart) contiguous = false;
+        labelsEnd = lend;
+      } else if (t === 18) { // samples = 2
+        const send = w.end(end, 'a sample');
+        let value = 0;
+        let stale = false;
+        let timestamp = 0;
+        while (w.pos < send) {
+          const st = w.varint(send);
+          if (st === 9) {
+            if (w.pos + 8 > send) throw new RangeError('a sample value runs past the end of its sample');
+            // Staleness marker (0x7ff0000000000002) recognised on the wire bytes: see DecodedWriteRequest.
+            stale = view.getUint32(w.pos, true) === 2 && view.getUint32(w.pos + 4, true) === 0x7ff00000;
+            value = view.getFloat64(w.pos, true);
+            w.pos += 8;
+          } else if (st === 16) timestamp = w.varint(send);
+          else w.skip(st & 7, send);
+        }
+        if (stale) staleMarkers += 1;
+        else {
+          ts.push(timestamp);
+          values.push(value);
+        }
+      } else w.skip(t & 7, end);
+    }
+    if (labelsStart < 0) series.push({ labels: [], ts, values });
+    else if (contiguous) series.push(new WireSeries(raw, labelsStart, labelsEnd, ts, values));
+    else series.push({ labels: decodeLabels(raw, seriesStart, end), ts, values });
+  }
+  return { series, staleMarkers };
 }
 
 /**
