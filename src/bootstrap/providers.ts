@@ -13,6 +13,7 @@ import { checkSettings, ProviderRegistry, type ProviderFactory, type ProviderKin
 import { createSimProvider } from '../adapters/cloud/sim/index.js';
 import { createLocalProvider, type LocalProviderOptions } from '../adapters/cloud/local/index.js';
 import { createBaremetalProvider, type BaremetalHost } from '../adapters/cloud/baremetal/index.js';
+import { createDigitalOceanProvider } from '../adapters/cloud/digitalocean/index.js';
 import { resolveMasterKey, type ResolvedMasterKey } from './master-key.js';
 
 /** What the factories need besides a provider's own settings. */
@@ -45,6 +46,18 @@ function needSecret(spec: ProviderSpec, secrets: Readonly<Record<string, string>
  */
 export function providerFactories(context: ProviderFactoryContext): Partial<Record<ProviderKind, ProviderFactory>> {
   return {
+    digitalocean: (spec, secrets) => {
+      const s = spec.settings;
+      return createDigitalOceanProvider({
+        name: spec.name,
+        token: needSecret(spec, secrets, 'token'),
+        ...(str(s, 'region') === undefined ? {} : { region: str(s, 'region')! }),
+        ...(str(s, 'image') === undefined ? {} : { image: str(s, 'image')! }),
+        ...(Array.isArray(s['ssh_keys']) ? { sshKeys: (s['ssh_keys'] as unknown[]).map(String) } : {}),
+        ...(str(s, 'vpc_uuid') === undefined ? {} : { vpcUuid: str(s, 'vpc_uuid')! }),
+        ...(str(s, 'endpoint') === undefined ? {} : { endpoint: str(s, 'endpoint')! }),
+      });
+    },
     sim: (spec) => {
       const s = spec.settings;
       const quota = {

@@ -49,6 +49,11 @@ describe('plans API', () => {
     const bad = await server.app.inject({ method: 'GET', url: '/api/v1/plans?status=nope', headers: bearer(server.tokens.viewer) });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('GOV_VALIDATION');
+    // Approving needs nodes:scale: a viewer is refused and the plan keeps waiting.
+    const byViewer = await server.app.inject({ method: 'POST', url: `/api/v1/plans/${plan!.id}/approve`, headers: bearer(server.tokens.viewer) });
+    expect(byViewer.statusCode).toBe(403);
+    expect(byViewer.json().error.code).toBe('GOV_FORBIDDEN');
+    expect((await server.store.actions.getPlan(plan!.id))?.status).toBe('pending-approval');
     const approved = await server.app.inject({ method: 'POST', url: `/api/v1/plans/${plan!.id}/approve`, headers: bearer(server.tokens.operator) });
     expect(approved.statusCode).toBe(200);
     expect(approved.json()).toMatchObject({ id: plan!.id, status: 'approved', decidedBy: expect.stringMatching(/^key:/) });
@@ -96,6 +101,21 @@ describe('governator pause / resume / plans (CLI against a listening server)', (
     const resumed = await runCli(['resume', '--url', baseUrl, '--json'], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ paused: false });
+
+    // The same switch over the API: a viewer may read it but not flip it.
+    const viewerPause = await server.app.inject({ method: 'POST', url: '/api/v1/control/pause', headers: bearer(server.tokens.viewer), payload: { reason: 'x' } });
+    expect(viewerPause.statusCode).toBe(403);
+    expect((await engine.control()).paused).toBe(false);
+    const apiPause = await server.app.inject({ method: 'POST', url: '/api/v1/control/pause', headers: bearer(server.tokens.operator), payload: { reason: 'api' } });
+    expect(apiPause.statusCode, apiPause.body).toBe(200);
+    expect((await engine.control()).paused).toBe(true);
+    const [held] = await engine.submit({ plan: { actions: [{ action: 'start', pool: 'auto', offering: cpu.id, count: 1, costDeltaPerHour: 0 }] }, source: 'loop' });
+    await engine.idle();
+    expect((await server.store.actions.listActions({ planId: held!.id, limit: 10 })).filter((a) => a.status === 'succeeded')).toHaveLength(0);
+    expect((await server.store.actions.getPlan(held!.id))?.status).toBe('blocked');
+    const apiResume = await server.app.inject({ method: 'POST', url: '/api/v1/control/resume', headers: bearer(server.tokens.operator) });
+    expect(apiResume.statusCode, apiResume.body).toBe(200);
+    expect((await engine.control()).paused).toBe(false);
 
     const [plan] = await engine.submit({ plan: { actions: [{ action: 'start', pool: 'gated', offering: cpu.id, count: 2, costDeltaPerHour: 0 }] }, source: 'loop' });
     const listed = await runCli(['plans', 'list', '--url', baseUrl, '--status', 'pending-approval'], { env });

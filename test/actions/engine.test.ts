@@ -8,7 +8,7 @@ import { isGovError } from '../../src/core/errors.js';
 import { ActionEngine, withRateLimit, withProviderRetry } from '../../src/app/actions/index.js';
 import { FakeCloudProvider } from '../../src/adapters/cloud/fake/index.js';
 import { FakeClock } from '../../src/adapters/clock/fake.js';
-import { providerErrorKind } from '../../src/core/provider/errors.js';
+import { providerError, providerErrorKind } from '../../src/core/provider/errors.js';
 import { actionEvents, bench, CPU, expectConsistent, H100, H200, start, stop, type Bench } from './harness.js';
 
 let current: Bench | undefined;
@@ -159,6 +159,26 @@ describe('chaos', () => {
     for (let i = 0; i < 5; i += 1) await limited.listNodes();
     expect(clock.now().getTime() - t0).toBe(2000);
     expect(limitedSleeps).toEqual([500, 500, 500, 500]);
+  });
+
+  it('backoff is jittered under a doubling ceiling, honours Retry-After, and gives up on a long Retry-After', async () => {
+    const fake = new FakeCloudProvider();
+    const slept: number[] = [];
+    const draws = [0.9, 0.1, 0.75, 0.3];
+    const wrapped = withProviderRetry(fake, { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 4000, maxRetryAfterMs: 10_000, random: () => draws.shift() ?? 0, sleep: async (ms) => { slept.push(ms); } });
+    for (let i = 0; i < 4; i += 1) fake.failNext('listNodes', 'Throttled');
+    await wrapped.listNodes();
+    // Ceilings 1000, 2000, 4000, 4000 (capped) times the draws: full jitter, not a fixed schedule.
+    expect(slept).toEqual([900, 200, 3000, 1200]);
+    slept.length = 0;
+    fake.failNext('getNode', providerError('Throttled', 'fake', 'getNode', 'slow down', { retryAfterMs: 7000 }));
+    fake.addNode({ id: 'n1' });
+    await wrapped.getNode('n1');
+    expect(slept).toEqual([7000]);
+    slept.length = 0;
+    fake.failNext('getNode', providerError('Throttled', 'fake', 'getNode', 'come back in a minute', { retryAfterMs: 60_000 }));
+    expect(providerErrorKind(await wrapped.getNode('n1').catch((e: unknown) => e))).toBe('Throttled');
+    expect(slept).toEqual([]);
   });
 });
 

@@ -19,6 +19,9 @@ import { coarsen } from './models.js';
 import { detectPeriods } from './seasonality.js';
 import type { ForecastEngine } from './types.js';
 
+/** Seasons (folds) needed before per-phase medians are trustworthy. */
+const MIN_FOLDS = 4;
+
 export type AnomalyKind = 'spike' | 'dip' | 'outage' | 'level_shift';
 
 /** One anomaly, as index ranges into the input series. */
@@ -93,8 +96,10 @@ export function detectAnomalies(values: readonly number[], engine: ForecastEngin
   // Fold length: the shortest season, else a window that gives a group of at least 8 rows.
   const fold = periods.length > 0 ? Math.min(...periods) : Math.max(4, Math.min(64, Math.floor(n / 8)));
   const rows = Math.floor(n / fold);
-  if (rows < 3) {
-    notes.push(`anomaly detection needs at least 3 folds of ${fold} steps; the series has ${n} points`);
+  // With 3 folds the per-phase median sits on one of them, a third of the residuals are exactly 0 and the robust
+  // scale collapses: clean noise then scores as outlying. Four or more keep the scale honest.
+  if (rows < MIN_FOLDS) {
+    notes.push(`anomaly detection needs at least ${MIN_FOLDS} folds of ${fold} steps; the series has ${n} points`);
     return { anomalies: [], excluded: [], changepoints: [], periods, notes };
   }
   const offset = n - rows * fold;
