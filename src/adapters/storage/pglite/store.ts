@@ -1,5 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { GovError } from '../../../core/errors.js';
 import type { Store } from '../../../ports/store.js';
@@ -46,6 +48,7 @@ export async function openPgliteStore(options: PgliteStoreOptions): Promise<Stor
   try {
     const pgDir = join(dataDir, 'pg');
     mkdirSync(pgDir, { recursive: true });
+    if (!existsSync(join(pgDir, 'PG_VERSION'))) await initialiseInWorker(pgDir, dataDir);
     db = await startPglite(pgDir, dataDir);
   } catch (err) {
     lock.release();
@@ -66,5 +69,35 @@ async function startPglite(pgDir: string | undefined, location: string): Promise
     return await PGlite.create(pgDir === undefined ? {} : { dataDir: pgDir });
   } catch (err) {
     throw new GovError('GOV_DB_UNAVAILABLE', `Cannot start the embedded database (${location}): ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Create a new database cluster in `pgDir` on a short-lived worker thread. PGlite runs initdb as its own
+ * WebAssembly instance whose memory (about 400 MiB) never shrinks once grown; done in the server's own thread it
+ * would stay in the process's RSS for its whole life. The worker's isolate, and that memory with it, is
+ * released when the worker ends, and the server then opens the ready cluster like on any later start.
+ */
+async function initialiseInWorker(pgDir: string, location: string): Promise<void> {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const code = [
+    "const { parentPort, workerData } = require('node:worker_threads');",
+    'const { PGlite } = require(workerData.entry);',
+    'PGlite.create({ dataDir: workerData.dir })',
+    '  .then((db) => db.close())',
+    '  .then(() => parentPort.postMessage({ ok: true }), (err) => parentPort.postMessage({ ok: false, message: String((err && err.message) || err) }));',
+  ].join('\n');
+  const worker = new Worker(code, { eval: true, workerData: { entry, dir: pgDir } });
+  try {
+    const outcome = await new Promise<{ ok: boolean; message?: string }>((done, fail) => {
+      worker.once('message', done);
+      worker.once('error', fail);
+      worker.once('exit', (code) => fail(new Error(`the initialisation worker exited with code ${code}`)));
+    });
+    if (!outcome.ok) throw new Error(outcome.message ?? 'unknown error');
+  } catch (err) {
+    throw new GovError('GOV_DB_UNAVAILABLE', `Cannot create the embedded database (${location}): ${(err as Error).message}`, { cause: err });
+  } finally {
+    await worker.terminate();
   }
 }
