@@ -182,6 +182,34 @@ describe('chaos', () => {
   });
 });
 
+describe('provider routing', () => {
+  it("a pool's constraints.providers pins its starts to those instances; other pools keep the default choice", async () => {
+    const pinned = new FakeCloudProvider({ name: 'k8s-prod' });
+    const b = await make({ providers: (sim) => [sim, pinned], pools: { gpu: { providers: ['k8s-prod'] } } });
+    const [gpuPlan] = await b.engine.submit({ plan: { actions: [start('gpu', H100, 1)] }, source: 'test' });
+    const [webPlan] = await b.engine.submit({ plan: { actions: [start('web', CPU, 1)] }, source: 'test' });
+    expect((await b.engine.execute(gpuPlan!.id)).status).toBe('succeeded');
+    expect((await b.engine.execute(webPlan!.id)).status).toBe('succeeded');
+    const [gpuAction] = await b.store.actions.listActions({ planId: gpuPlan!.id, limit: 10 });
+    const [webAction] = await b.store.actions.listActions({ planId: webPlan!.id, limit: 10 });
+    expect(gpuAction?.provider).toBe('k8s-prod');
+    expect(webAction?.provider).toBe(b.sim.name);
+    expect((await pinned.listNodes()).filter((n) => n.pool === 'gpu')).toHaveLength(1);
+    expect(b.sim.allNodes().filter((n) => n.pool === 'gpu')).toHaveLength(0);
+  });
+
+  it('a pool pinned to a provider that is not configured gets no provider: the start fails with a clear reason', async () => {
+    const b = await make({ pools: { gpu: { providers: ['gcp-missing'] } } });
+    const [plan] = await b.engine.submit({ plan: { actions: [start('gpu', H100, 1)] }, source: 'test' });
+    const final = await b.engine.execute(plan!.id);
+    expect(final.status).not.toBe('succeeded');
+    const [action] = await b.store.actions.listActions({ planId: plan!.id, limit: 10 });
+    expect(action?.status).toBe('failed');
+    expect(action?.detail).toMatch(/no provider configured/);
+    expect(b.sim.allNodes()).toHaveLength(0);
+  });
+});
+
 describe('guardrails', () => {
   it('disruption budget: never more than 20 % of the pool stopping at once', async () => {
     const b = await make({ pools: { web: { disruptionBudgetPercent: 20 } } });

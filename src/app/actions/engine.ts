@@ -444,9 +444,10 @@ export class ActionEngine {
     let seq = 0;
     const starts = plan.actions.filter((a) => a.action === 'start');
     const stops = plan.actions.filter((a) => a.action === 'stop');
+    const allowed = this.#pools(plan.pool)?.providers;
     for (const action of starts) {
       const offering = this.#offerings(action.offering);
-      const provider = offering === undefined ? undefined : this.#resolver.forOffering(offering);
+      const provider = offering === undefined ? undefined : this.#resolver.forOffering(offering, allowed);
       for (let i = 0; i < action.count; i += 1) {
         rows.push(await this.#journal.recordAction({
           at, planId: plan.id, seq: seq++, kind: 'start', pool: plan.pool, provider: provider?.name ?? '(none)',
@@ -458,7 +459,7 @@ export class ActionEngine {
     for (const action of stops) {
       const node = await this.#nodes.get(action.nodeId);
       const offering = this.#offerings(action.offering);
-      const provider = node !== null ? node.provider : (offering === undefined ? undefined : this.#resolver.forOffering(offering)?.name);
+      const provider = node !== null ? node.provider : (offering === undefined ? undefined : this.#resolver.forOffering(offering, allowed)?.name);
       rows.push(await this.#journal.recordAction({
         at, planId: plan.id, seq: seq++, kind: 'stop', pool: plan.pool, provider: provider ?? '(none)',
         offeringId: action.offering || null, nodeId: action.nodeId, idempotencyToken: `gov-${plan.id}-${randomUUID()}`,
@@ -484,7 +485,7 @@ export class ActionEngine {
         break;
       }
       const offering = row.offeringId === null ? undefined : this.#offerings(row.offeringId);
-      const raw = this.#resolver.byName(row.provider) ?? (offering === undefined ? undefined : this.#resolver.forOffering(offering));
+      const raw = this.#resolver.byName(row.provider) ?? (offering === undefined ? undefined : this.#resolver.forOffering(offering, this.#pools(row.pool)?.providers));
       if (offering === undefined || raw === undefined) {
         starts[i] = await this.#updateAction(row, {
           status: 'failed', errorCode: 'GOV_VALIDATION', finished: true,

@@ -23,6 +23,8 @@ export interface PoolActuation {
    */
   readonly disruptionBudgetPercent: number;
   readonly readiness: ReadinessPolicy;
+  /** Provider instances (names or kinds) the pool's new nodes may start on; empty or absent: any (`constraints.providers`). */
+  readonly providers?: readonly string[];
 }
 
 /** When a new node counts as ready (make-before-break waits for it before stopping the nodes it replaces). */

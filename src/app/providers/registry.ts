@@ -8,7 +8,7 @@ import type { CloudProvider, ProviderHealth, ProviderNode, StartNodeRequest, Sto
 import type { Clock } from '../../ports/clock.js';
 import type { ProviderRepository } from '../../ports/credential-store.js';
 import type { ScheduledTask, Scheduler } from '../../ports/scheduler.js';
-import type { ProviderResolver } from '../actions/providers.js';
+import { chooseProvider, type ProviderResolver } from '../actions/providers.js';
 import type { CredentialService } from '../credentials/service.js';
 import { callOutcome, HealthTracker, type HealthView, type HealthWindowOptions, type ProviderStatus } from './health.js';
 import type { ProviderMetrics } from './metrics.js';
@@ -93,7 +93,6 @@ interface Entry {
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
-const ANY_OFFERING_KINDS: ReadonlySet<string> = new Set(['sim', 'fake', 'local']);
 
 /** The same provider, with every call timed and counted into `tracker` and `metrics` (style.md lesson 6). */
 export function instrumentProvider(
@@ -341,15 +340,9 @@ export class ProviderRegistry implements ProviderResolver {
     return [...this.#entries.values()].flatMap((e) => (e.provider === null ? [] : [e.provider]));
   }
 
-  /**
-   * The provider that starts nodes of `offering`: the one named like the offering's provider, else one of
-   * that kind, else a sim or local provider (they host any catalog offering).
-   */
-  forOffering(offering: Offering): CloudProvider | undefined {
-    const usable = this.all();
-    return usable.find((p) => p.name === offering.provider)
-      ?? usable.find((p) => p.kind === offering.provider)
-      ?? usable.find((p) => ANY_OFFERING_KINDS.has(p.kind));
+  /** The provider that starts nodes of `offering`, among the usable ones (see chooseProvider). */
+  forOffering(offering: Offering, allowed?: readonly string[]): CloudProvider | undefined {
+    return chooseProvider(this.all(), offering, allowed);
   }
 
   /** Names of the registered providers that reference credential `name`. */
