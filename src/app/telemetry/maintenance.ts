@@ -56,9 +56,14 @@ export class TelemetryMaintenance {
     });
   }
 
-  /** Samples as old as `minTs` were just written: re-roll from there if that minute was already rolled up. */
+  /**
+   * Samples as old as `minTs` were just written: re-roll from there if that minute was already rolled up. While
+   * a run is in progress (the first one included) its watermark moves under the write, so any write then is
+   * remembered; the next run re-rolls it only if its minute ended up behind the watermark.
+   */
   noteWritten(minTs: number): void {
-    if (this.#watermark1m !== null && minTs < this.#watermark1m) this.#dirtyFrom = Math.min(this.#dirtyFrom, minTs);
+    const rolled = this.#running !== null || this.#watermark1m === null || minTs < this.#watermark1m;
+    if (rolled) this.#dirtyFrom = Math.min(this.#dirtyFrom, minTs);
   }
 
   /** One rollup + retention pass (also callable directly, e.g. by tests). Never rejects. */
