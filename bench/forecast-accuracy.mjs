@@ -4,11 +4,15 @@
 //   node bench/forecast-accuracy.mjs                          # default models, every trace
 //   node bench/forecast-accuracy.mjs --models snaive_daily,snaive_weekly,ets,mstl,prophet,lstm --trace nasa-5min
 //   node bench/forecast-accuracy.mjs --origins 6 --json
+//   node bench/forecast-accuracy.mjs --no-anomalies                 # the ensemble without anomaly screening
 //
 // For each trace and each origin, every model alone and the default ensemble are fitted on the history before
 // the origin (14 days, --history-days) and forecast the horizon; MASE (scaled by the in-sample seasonal-naive error,
 // the same scale for every model), sMAPE and the share of actual values inside the 90% interval are averaged
 // over origins. Nothing after the origin is seen by the models, so coverage here is out-of-sample.
+// The ensemble row runs the production path (src/app/forecast/demand-forecaster.ts): the history is screened for
+// anomalies first and flagged spikes, dips and outages are excluded from fitting (unless the detector flags more
+// than a tenth of it). Single-model rows see the raw history; --no-anomalies gives the ensemble raw history too.
 //
 // Traces:
 //   nasa-5min, nasa-1min  NASA KSC HTTP requests, Jul–Aug 1995 (requests per step). Origins at midnight on days
@@ -23,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { readTraceCsv } from '../dist/adapters/trace/csv.js';
 import { loadForecastEngine } from '../dist/adapters/forecast/index.js';
 import { forecastSeries, DEFAULT_MODELS } from '../dist/core/forecast/ensemble.js';
+import { detectAnomalies } from '../dist/core/forecast/anomaly.js';
 import { mase, smape, coverage, naiveScale } from '../dist/core/forecast/metrics.js';
 
 const args = process.argv.slice(2);
@@ -36,6 +41,7 @@ const MAX_ORIGINS = Number(opt('origins', '8'));
 const JSON_OUT = args.includes('--json');
 const HISTORY_DAYS = Number(opt('history-days', '14'));
 const BACKTEST_ORIGINS = Number(opt('backtest-origins', '3'));
+const SCREEN = !args.includes('--no-anomalies');
 const DATA = '../shared/data/workloads';
 
 function need(path) {
@@ -125,11 +131,17 @@ for (const trace of traces) {
     const series = { startSeconds: trace.start + c.from * trace.stepSeconds, stepSeconds: trace.stepSeconds, values: history };
     const periods = undefined;
     const scale = naiveScale(history, trace.diurnal ? 86_400 / trace.stepSeconds : 1);
+    // As the loop's forecaster does: screen for anomalies (needs 2 × 16 points), exclude at most a tenth.
+    let exclude = [];
+    if (SCREEN && history.length >= 32 && history.every(Number.isFinite)) {
+      const report = detectAnomalies(history, engine, { stepSeconds: trace.stepSeconds });
+      if (report.excluded.length <= history.length * 0.1) exclude = report.excluded;
+    }
     for (const name of names) {
       const models = name === 'ensemble' ? MODELS : [name];
       let r;
       try {
-        r = await forecastSeries(series, engine, { horizon: c.horizon, models, origins: BACKTEST_ORIGINS, ...(name === 'ensemble' ? {} : { weighting: 'equal' }), ...(periods ? { periods } : {}) });
+        r = await forecastSeries(series, engine, { ...(name === 'ensemble' ? { exclude } : {}), horizon: c.horizon, models, origins: BACKTEST_ORIGINS, ...(name === 'ensemble' ? {} : { weighting: 'equal' }), ...(periods ? { periods } : {}) });
       } catch (error) {
         console.error(`${trace.name} ${name}: ${error.message}`);
         continue;

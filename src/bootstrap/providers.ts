@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { GovError } from '../core/errors.js';
@@ -14,6 +15,10 @@ import { createSimProvider } from '../adapters/cloud/sim/index.js';
 import { createLocalProvider, type LocalProviderOptions } from '../adapters/cloud/local/index.js';
 import { createBaremetalProvider, type BaremetalHost } from '../adapters/cloud/baremetal/index.js';
 import { createDigitalOceanProvider } from '../adapters/cloud/digitalocean/index.js';
+import { createGcpProvider, type GcpServiceAccountKey } from '../adapters/cloud/gcp/index.js';
+import { createAzureProvider, type AzureVmTemplate } from '../adapters/cloud/azure/index.js';
+import { createAwsProvider, type AwsLaunchSpec } from '../adapters/cloud/aws/index.js';
+import { createKubernetesProvider, loadKubeConfig } from '../adapters/cloud/kubernetes/index.js';
 import { resolveMasterKey, type ResolvedMasterKey } from './master-key.js';
 
 /** What the factories need besides a provider's own settings. */
@@ -46,6 +51,133 @@ function needSecret(spec: ProviderSpec, secrets: Readonly<Record<string, string>
  */
 export function providerFactories(context: ProviderFactoryContext): Partial<Record<ProviderKind, ProviderFactory>> {
   return {
+    aws: (spec, secrets) => {
+      const s = spec.settings;
+      const accessKeyId = secrets['access_key_id'];
+      const secretAccessKey = secrets['secret_access_key'];
+      if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+        throw new GovError('GOV_CONFIG_INVALID', `kind aws needs access_key_id and secret_access_key together (or neither, for the SDK's default credential chain)`, { details: { provider: spec.name, field: accessKeyId === undefined ? 'access_key_id' : 'secret_access_key' } });
+      }
+      const subnets = Array.isArray(s['subnet_ids']) ? (s['subnet_ids'] as unknown[]).map(String) : [];
+      const groups = Array.isArray(s['security_group_ids']) ? (s['security_group_ids'] as unknown[]).map(String) : undefined;
+      const base: AwsLaunchSpec = {
+        ...(str(s, 'launch_template_version') === undefined ? {} : { launchTemplateVersion: str(s, 'launch_template_version')! }),
+        ...(str(s, 'image_id') === undefined ? {} : { imageId: str(s, 'image_id')! }),
+        ...(subnets[0] === undefined ? {} : { subnetId: subnets[0] }),
+        ...(groups === undefined ? {} : { securityGroupIds: groups }),
+        ...(str(s, 'key_name') === undefined ? {} : { keyName: str(s, 'key_name')! }),
+        ...(str(s, 'instance_profile_arn') === undefined ? {} : { iamInstanceProfileArn: str(s, 'instance_profile_arn')! }),
+      };
+      // launch_template is the "*" entry; launch_templates adds one per pool / offering / pool+offering.
+      const templates: Record<string, string> = {
+        ...(str(s, 'launch_template') === undefined ? {} : { '*': str(s, 'launch_template')! }),
+        ...(s['launch_templates'] as Record<string, string> | undefined),
+      };
+      const launch: Record<string, AwsLaunchSpec> = {};
+      for (const [key, template] of Object.entries(templates)) {
+        launch[key] = { ...base, ...(/^lt-[0-9a-f]{8,17}$/.test(template) ? { launchTemplateId: template } : { launchTemplateName: template }) };
+      }
+      if (launch['*'] === undefined && base.imageId !== undefined) launch['*'] = base;
+      const listScope = str(s, 'list_scope');
+      return createAwsProvider({
+        name: spec.name,
+        region: str(s, 'region') ?? '',
+        launch,
+        ...(accessKeyId === undefined || secretAccessKey === undefined ? {} : {
+          credentials: { accessKeyId, secretAccessKey, ...(secrets['session_token'] === undefined ? {} : { sessionToken: secrets['session_token'] }) },
+        }),
+        ...(str(s, 'endpoint') === undefined ? {} : { endpoint: str(s, 'endpoint')! }),
+        ...(listScope === 'all' || listScope === 'owned' ? { listScope } : {}),
+      });
+    },
+    kubernetes: (spec, secrets) => {
+      const s = spec.settings;
+      let kubeConfig;
+      try {
+        kubeConfig = loadKubeConfig({
+          ...(secrets['kubeconfig'] === undefined ? {} : { contents: secrets['kubeconfig'] }),
+          ...(str(s, 'kubeconfig_file') === undefined ? {} : { file: resolve(str(s, 'kubeconfig_file')!) }),
+          ...(str(s, 'context') === undefined ? {} : { context: str(s, 'context')! }),
+        });
+      } catch (error) {
+        throw new GovError('GOV_CONFIG_INVALID', `provider ${spec.name}: ${(error as Error).message}`, { details: { provider: spec.name, field: 'kubeconfig' } });
+      }
+      const ms = (key: string) => (str(s, key) === undefined ? undefined : parseDuration(str(s, key)!));
+      return createKubernetesProvider({
+        name: spec.name,
+        kubeConfig,
+        machineDeployments: (s['machine_deployments'] as Record<string, string> | undefined) ?? {},
+        ...(str(s, 'namespace') === undefined ? {} : { namespace: str(s, 'namespace')! }),
+        ...(str(s, 'pool_label') === undefined ? {} : { poolLabel: str(s, 'pool_label')! }),
+        ...(ms('drain_timeout') === undefined ? {} : { drainTimeoutMs: ms('drain_timeout')! }),
+        ...(ms('eviction_retry') === undefined ? {} : { evictionRetryMs: ms('eviction_retry')! }),
+        ...(ms('machine_wait') === undefined ? {} : { machineWaitMs: ms('machine_wait')! }),
+      });
+    },
+    gcp: (spec, secrets) => {
+      const s = spec.settings;
+      const invalid = (field: string, message: string) => new GovError('GOV_CONFIG_INVALID', `provider ${spec.name}: ${message}`, { details: { provider: spec.name, field } });
+      let credentials: GcpServiceAccountKey | undefined;
+      if (secrets['service_account_json'] !== undefined) {
+        // Never quote the text in the error: it holds a private key.
+        let parsed: unknown;
+        try { parsed = JSON.parse(secrets['service_account_json']); } catch { parsed = null; }
+        const key = parsed as Partial<GcpServiceAccountKey> | null;
+        if (typeof key?.client_email !== 'string' || typeof key.private_key !== 'string') {
+          throw invalid('service_account_json', 'service_account_json is not a service account key (JSON with client_email and private_key)');
+        }
+        credentials = key as GcpServiceAccountKey;
+      }
+      const listScope = str(s, 'list_scope');
+      return createGcpProvider({
+        name: spec.name,
+        project: str(s, 'project') ?? '',
+        zones: Array.isArray(s['zones']) ? (s['zones'] as unknown[]).map(String) : [],
+        ...(credentials === undefined ? {} : { credentials }),
+        ...(str(s, 'instance_template') === undefined ? {} : { instanceTemplate: str(s, 'instance_template')! }),
+        ...(str(s, 'source_image') === undefined ? {} : { sourceImage: str(s, 'source_image')! }),
+        ...(num(s, 'boot_disk_size_gb') === undefined ? {} : { bootDiskSizeGb: num(s, 'boot_disk_size_gb')! }),
+        ...(str(s, 'network') === undefined ? {} : { network: str(s, 'network')! }),
+        ...(str(s, 'subnetwork') === undefined ? {} : { subnetwork: str(s, 'subnetwork')! }),
+        ...(listScope === 'all' || listScope === 'owned' ? { listScope } : {}),
+        ...(str(s, 'operation_wait') === undefined ? {} : { operationWaitMs: parseDuration(str(s, 'operation_wait')!) }),
+        ...(bool(s, 'reuse_stopped') === undefined ? {} : { reuseStopped: bool(s, 'reuse_stopped')! }),
+      });
+    },
+    azure: (spec, secrets) => {
+      const s = spec.settings;
+      const invalid = (field: string, message: string) => new GovError('GOV_CONFIG_INVALID', `provider ${spec.name}: ${message}`, { details: { provider: spec.name, field } });
+      const principal = { tenantId: secrets['tenant_id'], clientId: secrets['client_id'], clientSecret: secrets['client_secret'] };
+      const given = Object.values(principal).filter((v) => v !== undefined).length;
+      if (given !== 0 && given !== 3) {
+        throw invalid('client_secret', 'kind azure needs tenant_id, client_id and client_secret together (or none, for DefaultAzureCredential: managed identity, environment, Azure CLI)');
+      }
+      let template: AzureVmTemplate | undefined;
+      const file = str(s, 'template');
+      if (file !== undefined) {
+        let raw: unknown;
+        try { raw = JSON.parse(readFileSync(resolve(file), 'utf8')); } catch (error) {
+          // The file may hold an admin password: say what is wrong, never quote it.
+          throw invalid('template', `cannot read the VM template ${file}: ${(error as NodeJS.ErrnoException).code ?? 'not valid JSON'}`);
+        }
+        if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid('template', `the VM template ${file} is not a JSON object`);
+        // An ARM-style resource ({"properties": {…}}) is flattened into the SDK's shape.
+        const { properties, ...rest } = raw as { properties?: unknown } & Record<string, unknown>;
+        template = (properties !== null && typeof properties === 'object' ? { ...rest, ...properties } : rest) as AzureVmTemplate;
+      }
+      const listScope = str(s, 'list_scope');
+      return createAzureProvider({
+        name: spec.name,
+        subscriptionId: str(s, 'subscription_id') ?? '',
+        resourceGroup: str(s, 'resource_group') ?? '',
+        location: str(s, 'location') ?? '',
+        ...(template === undefined ? {} : { template }),
+        ...(given === 3 ? { credentials: { tenantId: principal.tenantId!, clientId: principal.clientId!, clientSecret: principal.clientSecret! } } : {}),
+        ...(listScope === 'all' || listScope === 'owned' ? { listScope } : {}),
+        ...(str(s, 'operation_wait') === undefined ? {} : { operationWaitMs: parseDuration(str(s, 'operation_wait')!) }),
+        ...(bool(s, 'reuse_stopped') === undefined ? {} : { reuseStopped: bool(s, 'reuse_stopped')! }),
+      });
+    },
     digitalocean: (spec, secrets) => {
       const s = spec.settings;
       return createDigitalOceanProvider({

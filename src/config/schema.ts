@@ -240,6 +240,13 @@ export const ProviderKindSchemas = {
     launch_template: opt(text('Launch template id (lt-…) or name used for starts.', 255)),
     subnet_ids: opt(texts('Subnets to start nodes in.')),
     endpoint: opt(text('EC2 endpoint override (testing, VPC endpoints).', 2048)),
+    launch_templates: opt(Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ minLength: 1, maxLength: 255 }), { description: 'Launch template (lt-… id or name) per "<pool>/<offering id>", "<offering id>", "<pool>" or "*" (looked up in that order; launch_template is the "*" default).' })),
+    launch_template_version: opt(text('Launch template version (default $Default).', 64)),
+    image_id: opt(text('AMI of new instances when no launch template gives one (ami-…).', 255)),
+    security_group_ids: opt(texts('Security groups of new instances.')),
+    key_name: opt(text('EC2 key pair of new instances.', 255)),
+    instance_profile_arn: opt(text('IAM instance profile ARN of new instances.', 2048)),
+    list_scope: opt(Type.Union([Type.Literal('all'), Type.Literal('owned')], { description: 'all (default): every instance of the region is inventory; owned: only those tagged governator:pool.' })),
     access_key_id: opt(secretText('Access key id (prefer a stored credential or the SDK default chain).')),
     secret_access_key: opt(secretText('Secret access key.')),
     session_token: opt(secretText('Session token of temporary credentials.')),
@@ -248,6 +255,13 @@ export const ProviderKindSchemas = {
     project: text('Project id.', 128),
     zones: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, description: 'Zones to list and start nodes in, e.g. us-central1-a.' }),
     instance_template: opt(text('Instance template (global/instanceTemplates/…) used for starts.', 1024)),
+    source_image: opt(text('Boot image of new instances when no instance_template is set (e.g. projects/debian-cloud/global/images/family/debian-12).', 1024)),
+    boot_disk_size_gb: opt(Type.Integer({ minimum: 10, maximum: 65_536, description: 'Boot disk size of new instances without a template (GB).' })),
+    network: opt(text('Network of new instances without a template (default global/networks/default).', 1024)),
+    subnetwork: opt(text('Subnetwork of new instances without a template (regions/R/subnetworks/NAME).', 1024)),
+    list_scope: opt(Type.Union([Type.Literal('all'), Type.Literal('owned')], { description: 'all (default): every instance of the zones is inventory; owned: only those labelled governator-pool.' })),
+    operation_wait: opt(Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'How long start and stop follow their zone operation (default 90s; 0s: return once accepted).' })),
+    reuse_stopped: opt(Type.Boolean({ description: 'Start a stopped instance of the pool (same machine type and provisioning model) before inserting a new one (default true).' })),
     service_account_json: opt(secretText('Service account key (JSON text).')),
   }, { additionalProperties: false }),
   azure: Type.Object({
@@ -255,6 +269,9 @@ export const ProviderKindSchemas = {
     resource_group: text('Resource group of the VMs.', 90),
     location: text('Region (ARM name), e.g. eastus.', 64),
     template: opt(text('VM template: a JSON file with the VM properties used for starts.', 4096)),
+    list_scope: opt(Type.Union([Type.Literal('all'), Type.Literal('owned')], { description: 'all (default): every VM of the resource group is inventory; owned: only those tagged governator:pool.' })),
+    operation_wait: opt(Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'How long start and stop follow their long-running operation (default 90s; 0s: return once accepted).' })),
+    reuse_stopped: opt(Type.Boolean({ description: 'Start a deallocated VM of the pool (same size, priority and zone) before creating a new one (default true).' })),
     tenant_id: opt(secretText('Service principal tenant id.')),
     client_id: opt(secretText('Service principal client id.')),
     client_secret: opt(secretText('Service principal secret.')),
@@ -268,9 +285,14 @@ export const ProviderKindSchemas = {
     token: opt(secretText('API token (read and write).')),
   }, { additionalProperties: false }),
   kubernetes: Type.Object({
-    kubeconfig_file: opt(text('Path of a kubeconfig file (default: in-cluster, then ~/.kube/config).', 4096)),
+    kubeconfig_file: opt(text('Path of a kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster).', 4096)),
     context: opt(text('Context of the kubeconfig to use.', 255)),
     namespace: opt(text('Namespace of the Cluster API MachineDeployments (default default).', 253)),
+    machine_deployments: opt(Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ minLength: 1, maxLength: 253 }), { description: 'MachineDeployment a start scales up, per "<pool>/<offering id>", "<offering id>", "<pool>" or "*" (looked up in that order).' })),
+    pool_label: opt(text('Node and Machine label naming the pool (default governator-pool).', 317)),
+    drain_timeout: opt(Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'Longest a drain may wait for PodDisruptionBudgets before the stop fails (default 10m).' })),
+    eviction_retry: opt(Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'Wait between evictions refused by a PodDisruptionBudget (default 5s).' })),
+    machine_wait: opt(Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'Longest a start waits for the new Machine to appear (default 60s).' })),
     kubeconfig: opt(secretText('Kubeconfig contents (YAML).')),
   }, { additionalProperties: false }),
   baremetal: Type.Object({
@@ -342,7 +364,7 @@ export const LoopSchema = Type.Object({
 }, { additionalProperties: false, default: {} });
 
 export const DemoSchema = Type.Object({
-  enabled: Type.Boolean({ default: true, description: 'With `serve --demo` (what `npm start` runs) and no [[pools]]: run the demo fleet (sim provider, replayed real trace, docs/loop.md "Demo"). false turns it off.' }),
+  enabled: Type.Boolean({ default: true, description: 'With `serve --demo` (what `npm start` runs) and no [[providers]] nor [[pools]]: run the demo fleet (sim provider, replayed real trace, docs/loop.md "Demo"). false turns it off.' }),
 }, { additionalProperties: false, default: {} });
 
 export const PoolEntrySchema = Type.Object({

@@ -54,6 +54,8 @@ export const ERROR_CODES = {
   GOV_GUARDRAIL_BLOCKED: 'A guardrail refused the action: max actions per hour, cooldown, min nodes or disruption budget; details.guardrail names it.',
   // Provider credentials (docs/providers.md, "Credentials and the provider registry")
   GOV_CREDENTIAL_UNREADABLE: 'A stored provider credential cannot be opened: it was sealed under another master key, or the stored value was altered.',
+  // Forecasting (docs/forecasting.md)
+  GOV_FORECAST_NOT_FOUND: 'No forecast has been recorded for this pool yet (the control loop fits one on its first decision for the pool).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,6 +4,7 @@ import type { Plan } from '../core/model/plan.js';
 import type { SeriesRepository } from './series-store.js';
 import type { ActionJournal } from './action-journal.js';
 import type { CredentialRepository, ProviderRepository } from './credential-store.js';
+import type { ForecastRepository } from './forecast-store.js';
 
 /**
  * The Store port: everything Governator persists goes through it. Two adapters implement it with the same
@@ -42,6 +43,8 @@ export interface Store {
   readonly actions: ActionJournal;
   /** Sealed provider credentials and API-registered providers (issue #7): src/ports/credential-store.ts. */
   readonly credentials: { readonly secrets: CredentialRepository; readonly providers: ProviderRepository };
+  /** Fitted models, forecasts, accuracy and anomalies (issue #6): src/ports/forecast-store.ts. */
+  readonly forecasts: ForecastRepository;
 }
 
 export type StoreKind = 'pglite' | 'postgres';

@@ -26,9 +26,12 @@ import { overviewRoutes } from './routes/overview.js';
 import { STREAM_PROTOCOL, streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { providerRoutes } from './routes/providers.js';
+import { forecastRoutes } from './routes/forecasts.js';
 import type { CredentialService } from '../app/credentials/service.js';
 import type { ProviderRegistry } from '../app/providers/registry.js';
 import type { ProviderMetrics } from '../app/providers/metrics.js';
+import type { LoopMetrics } from '../app/loop/metrics.js';
+import { decisionRoutes } from './routes/decisions.js';
 import { WS_KEY_PROTOCOL_PREFIX } from './plugins/auth.js';
 import { EventBus } from '../app/events.js';
 import type { PlannerService } from '../app/planner-service.js';
@@ -56,6 +59,8 @@ export interface ServerDeps {
   readonly webRoot?: string;
   /** Credentials and the provider registry (issue #7): /api/v1/providers/credentials, /api/multicloud/providers, governator_provider_* metrics; without it those routes are not served. */
   readonly providers?: { readonly credentials: CredentialService; readonly registry: ProviderRegistry; readonly metrics?: ProviderMetrics };
+  /** The control loop (issue #8): its governator_loop_* metrics on /metrics. */
+  readonly loop?: { readonly metrics: LoopMetrics };
 }
 
 export interface ServerOptions {
@@ -158,6 +163,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   if (deps.actions) actionRoutes(app, { engine: deps.actions, journal: deps.store.actions });
   metaRoutes(app);
   overviewRoutes(app, { store: deps.store, journal: deps.store.actions });
+  // Recorded plans with their explanations (issue #8): the loop's decisions, served from the store.
+  decisionRoutes(app, { decisions: deps.store.decisions });
+  deps.loop?.metrics.attach(metrics.registry);
+  // Forecasts and anomalies the ForecastService recorded (issue #6): served from the store, so always registered.
+  forecastRoutes(app, { forecasts: deps.store.forecasts });
   await app.register(streamRoutes, { events: deps.events ?? new EventBus(), store: deps.store, ...(options.streamHeartbeatMs ? { heartbeatMs: options.streamHeartbeatMs } : {}) });
   uiRoutes(app, deps.webRoot ? { root: deps.webRoot } : {});
   if (deps.providers) {

@@ -39,6 +39,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   GOV_ACTIONS_PAUSED: 409,
   GOV_GUARDRAIL_BLOCKED: 409,
   GOV_CREDENTIAL_UNREADABLE: 500,
+  GOV_FORECAST_NOT_FOUND: 404,
 };
 
 /** The JSON body of every error response. */

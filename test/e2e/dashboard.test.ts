@@ -10,12 +10,12 @@ import { EventBus } from '../../src/app/events.js';
 import { startServe, type ServeProcess } from '../support/cli.js';
 import { describeWithChromium, launchChromium } from '../support/chromium.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { seededFleet, utilisationSeries } from './fleet.js';
+import { seededFleet, utilisationSeries } from '../../scripts/dashboard/demo-fleet.mjs';
 
 /**
  * The dashboard end to end (issue #9): Debian's Chromium, driven by playwright-core, against a real
  * `governator serve` (1,000 seeded nodes) and, for what needs events published on demand, an in-process server
- * on the same build. GOVERNATOR_SCREENSHOTS=1 (`npm run screenshots`) also writes docs/screenshots/*.png.
+ * on the same build. The screenshots in docs/ come from scripts/dashboard/screenshots.mjs (`npm run screenshots`).
  */
 
 // page.evaluate bodies run in the browser; this project compiles with Node's types only.
@@ -24,7 +24,6 @@ declare const sessionStorage: { getItem(key: string): string | null };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEB_ROOT = join(ROOT, 'dist', 'web');
-const SCREENSHOTS = process.env.GOVERNATOR_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : null;
 const FLEET = 1000;
 const UTILISATION = 'node_utilization';
 
@@ -94,7 +93,6 @@ describeWithChromium('dashboard (Chromium)', () => {
       await expect.poll(() => page.getByTestId('total-gpus').locator('.card-value').textContent()).toBe(overview.total_gpus.toLocaleString('en-US'));
       for (const provider of ['aws', 'gcp', 'azure', 'digitalocean', 'baremetal']) await page.locator(`tr[data-key="${provider}"]`).waitFor();
       await page.locator('[data-stream="live"]').waitFor();
-      if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
 
       // Nodes: a virtual table (only rows in view are in the DOM), filters, sparklines from the series store.
       await page.getByRole('link', { name: 'Nodes' }).click();
@@ -105,7 +103,6 @@ describeWithChromium('dashboard (Chromium)', () => {
       await expect.poll(() => page.getByTestId('node-count').textContent()).toBe(`${gcp} of ${FLEET} nodes`);
       await page.locator('select[name="provider"]').selectOption('');
       await page.locator('.spark svg').first().waitFor();
-      if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'nodes.png') });
 
       // Sign out forgets the key.
       await page.getByRole('button', { name: 'Sign out' }).click();
@@ -136,7 +133,6 @@ describeWithChromium('dashboard (Chromium)', () => {
       ] as const) {
         await page.getByRole('link', { name, exact: true }).click();
         await check();
-        if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name.toLowerCase().replace(/ .*/, '')}.png`), fullPage: name !== 'Catalog' && name !== 'Audit log' });
       }
       // A page reached by its URL (the server's single-page fallback) and keyboard navigation.
       await page.goto(`${serve.baseUrl}/ui/catalog`);

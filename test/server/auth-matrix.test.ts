@@ -53,6 +53,7 @@ const SAMPLES: Record<string, Sample> = {
     },
   }),
   'GET /api/v1/optimization/recommendations': () => ({ method: 'GET', url: '/api/v1/optimization/recommendations' }),
+  'GET /api/v1/decisions': () => ({ method: 'GET', url: '/api/v1/decisions?limit=5' }),
   // Action engine (issue #7). Approve/reject each need a plan of their own waiting for approval.
   'GET /api/v1/plans': () => ({ method: 'GET', url: '/api/v1/plans?status=pending-approval,running' }),
   'POST /api/v1/plans/:id/approve': async (s) => ({ method: 'POST', url: `/api/v1/plans/${(await matrixPlan(s)).id}/approve` }),
@@ -70,6 +71,17 @@ const SAMPLES: Record<string, Sample> = {
   'GET /ui/*': () => ({ method: 'GET', url: '/ui/nodes' }),
   'GET /api/v1/overview': () => ({ method: 'GET', url: '/api/v1/overview' }),
   'GET /api/v1/stream': () => ({ method: 'GET', url: '/api/v1/stream' }),
+  // Forecasting (issue #6): a stored forecast for the pool, so an allowed caller gets 200.
+  'GET /api/v1/forecasts/:pool': async (s) => {
+    if ((await s.store.forecasts.latestForecast('matrix')) === null) {
+      await s.store.forecasts.recordForecast({
+        series: 'demand{pool="matrix"}', pool: 'matrix', version: 1, createdAt: new Date(), model: 'naive', stepSeconds: 60, windowFrom: new Date(0), windowTo: new Date(60_000),
+        points: [{ t: 120, mean: 1, lo50: 1, hi50: 1, lo90: 1, hi90: 1, lo99: 1, hi99: 1 }], weights: { naive: 1 }, accuracy: {}, periods: [], notes: [], fallback: true, reason: 'first',
+      });
+    }
+    return { method: 'GET', url: '/api/v1/forecasts/matrix' };
+  },
+  'GET /api/v1/anomalies': () => ({ method: 'GET', url: '/api/v1/anomalies?pool=matrix&limit=5' }),
 };
 
 /** A plan waiting for approval, for the approve/reject samples. */

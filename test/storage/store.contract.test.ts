@@ -23,6 +23,7 @@ import { pgliteBackend, postgresBackend } from './backends.js';
 import { seriesContract } from './series.contract.js';
 import { costHistoryContract } from './cost-history.contract.js';
 import { decisionsContract } from './decisions.contract.js';
+import { forecastsContract } from './forecasts.contract.js';
 import type { StoreBackend } from './backends.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -401,6 +402,8 @@ function storeContract(makeBackend: () => Promise<StoreBackend>): void {
   describe('cost history', () => costHistoryContract(() => store));
 
   describe('decisions', () => decisionsContract(() => store));
+
+  describe('forecasts', () => forecastsContract(() => store));
 
   describe('values', () => {
     it('returns every Date with the identical toISOString()', async () => {

@@ -18,8 +18,11 @@ import { detectAnomalies, forecastSeries, MIN_HISTORY, planningDemand } from '..
 import type { ForecastEngine, ForecastResult, ModelName } from '../../core/forecast/index.js';
 
 export interface EnsembleDemandForecasterOptions {
-  /** The numerical back-ends (bootstrap's loadForecastEngine), or a promise of them (loaded once, lazily). */
-  readonly engine: ForecastEngine | Promise<ForecastEngine>;
+  /**
+   * The numerical back-ends (bootstrap's loadForecastEngine), a promise of them, or a function loading them on
+   * the first fit (called again at the next fit if it failed).
+   */
+  readonly engine: ForecastEngine | Promise<ForecastEngine> | (() => Promise<ForecastEngine>);
   /** Forecast quantile planned for, in (0.5, 1). Default 0.9 (config forecast.quantile). */
   readonly quantile?: number;
   /** Refit each pool at least this often, seconds of series time. Default 3600 (forecast.refit_interval). */
@@ -77,6 +80,8 @@ export class EnsembleDemandForecaster implements DemandForecaster {
   readonly #window: number;
   readonly #breakout: number;
   readonly #cache = new Map<string, Cached>();
+  /** Refits asked for from outside (the ForecastService on a newly found level shift): pool → reason. */
+  readonly #forced = new Map<string, string>();
   #engine: ForecastEngine | undefined;
 
   constructor(options: EnsembleDemandForecasterOptions) {
@@ -90,6 +95,15 @@ export class EnsembleDemandForecaster implements DemandForecaster {
   /** Drops a pool's cached fit (the next call refits). */
   invalidate(pool: string): void {
     this.#cache.delete(pool);
+    this.#forced.delete(pool);
+  }
+
+  /**
+   * Refit a pool at the next decision that brings new observations, with this reason (default 'changepoint'),
+   * keeping the cached fit until then. May be called from `onFit` (it then applies to the fit being made).
+   */
+  requestRefit(pool: string, reason = 'changepoint'): void {
+    this.#forced.set(pool, reason);
   }
 
   /** The latest fit of a pool, if any. */
@@ -113,7 +127,9 @@ export class EnsembleDemandForecaster implements DemandForecaster {
     }
     const end = history.startSeconds + (n - 1) * step;
     let cached = this.#cache.get(pool);
-    const reason = this.#refitReason(cached, end, step, windowSeconds, history.startSeconds, values);
+    const forced = this.#forced.get(pool);
+    const reason = cached !== undefined && forced !== undefined && end > cached.end ? forced
+      : this.#refitReason(cached, end, step, windowSeconds, history.startSeconds, values);
     if (reason !== null) {
       try {
         cached = await this.#fit(request, reason, end, windowSeconds);
@@ -160,7 +176,8 @@ export class EnsembleDemandForecaster implements DemandForecaster {
   }
 
   async #fit(request: PlanningDemandRequest, reason: string, end: number, windowSeconds: number): Promise<Cached> {
-    this.#engine ??= await this.#options.engine;
+    const source = this.#options.engine;
+    this.#engine ??= await (typeof source === 'function' ? source() : source);
     const engine = this.#engine;
     const { history } = request;
     const step = history.stepSeconds;
@@ -187,6 +204,7 @@ export class EnsembleDemandForecaster implements DemandForecaster {
       ...(this.#options.origins !== undefined ? { origins: this.#options.origins } : {}),
       backtestHorizon: Math.max(1, Math.min(horizon, Math.ceil(Math.max(windowSeconds, 3600) / step))),
     });
+    this.#forced.delete(request.pool);
     if (this.#options.onFit) {
       try {
         await this.#options.onFit({ pool: request.pool, result, reason, anomalies, fittedAtSeconds: end });

@@ -57,19 +57,33 @@ interface Fit {
   readonly at: number;
   readonly horizon: number;
   readonly step: number;
-  readonly ratio: number;
-  readonly seasonalRatio: number | null;
+  /** The `quantile` of the relative growth g (see HeadroomForecaster). */
+  readonly growth: number;
+  /** The typical level: the median of the window's positive values. */
+  readonly level: number;
+  readonly seasonalCap: number | null;
   readonly period: number | null;
 }
 
 const DAY = 86_400;
+/** Growth is capped at +1000% of the reference level (a pathological window must not plan for infinity). */
+const MAX_GROWTH = 10;
 
 /**
- * The loop's built-in forecaster (used until, and beside, the forecasting service): "how much can demand grow
- * within the lead time?", learned from the pool's own history. For every past instant t it takes the growth
- * ratio max(y[t+1..t+h]) / y[t] over the horizon h = lead time + interval, and plans for the latest value times
- * the `quantile` of those ratios. With a day or more of history it also looks one day back: if demand grew
- * over the same horizon yesterday (a morning ramp), that growth, scaled to today's level, is planned for too.
+ * The loop's built-in forecaster (used until, and beside, the forecasting service): "how far can demand rise
+ * above its recent peak within the lead time?", learned from the pool's own history.
+ *
+ * With h = ceil((lead time + interval) / step) steps, the recent peak P(t) = max(y[t−h+1..t]) and the typical
+ * level L = the median of the window's positive values, every past instant t gives a growth
+ * g(t) = (P(t+h) − P(t)) / max(P(t), L), i.e. how far the peak of the next h steps rose above the peak of the
+ * last h steps, relative to that peak (or to the typical level when the peak was below it). The loop plans for
+ * P(now) + quantile(g) × max(P(now), L). With a day or more of history it also looks one day back: if demand
+ * rose over the same horizon yesterday (a morning ramp), that growth, scaled to today's level, is planned for too.
+ *
+ * Measuring from the recent peak rather than the latest point keeps per-step noise out of the growth (the peak of
+ * h noisy steps is a steady level; the ratio of a future peak to one noisy point is not), and makes scale-in wait
+ * until demand has stayed lower for a whole horizon. Relating growth to max(peak, L) rather than to the peak alone
+ * keeps a rise from near zero (a cold start, a night) from reading as a ×10 growth to apply at every level.
  *
  * The quantile is refit every `refitSeconds` (not every iteration), which keeps a backtest over months of
  * 1-minute data fast: O(window) work once an hour, O(h) per step.
@@ -100,8 +114,9 @@ export class HeadroomForecaster implements DemandForecaster {
     const observed = n > 0 ? Math.max(0, values[n - 1] as number) : 0;
     const step = history.stepSeconds;
     const horizon = Math.max(1, Math.ceil((request.leadTimeSeconds + request.intervalSeconds) / step));
+    const peak = peakOf(values, n - horizon, n - 1);
     if (n < this.#minPoints) {
-      return { demand: observed, observed, model: 'naive', detail: `only ${n} demand points so far: planning for the latest value` };
+      return { demand: Math.max(observed, peak), observed, model: 'naive', detail: `only ${n} demand points so far: planning for the peak of the last ${horizon * step} s` };
     }
     const end = history.startSeconds + (n - 1) * step;
     let fit = this.#fits.get(request.pool);
@@ -109,19 +124,20 @@ export class HeadroomForecaster implements DemandForecaster {
       fit = this.#fit(values, step, horizon, end);
       this.#fits.set(request.pool, fit);
     }
-    let demand = observed * fit.ratio;
-    let detail = `latest ${round(observed)}; demand grew by up to ×${fit.ratio.toFixed(3)} within ${horizon * step} s in ${Math.round(this.#quantile * 100)}% of the past windows`;
-    if (fit.period !== null && fit.seasonalRatio !== null) {
+    const reference = Math.max(peak, fit.level);
+    let demand = peak + fit.growth * reference;
+    let detail = `peak of the last ${horizon * step} s ${round(peak)}; within ${horizon * step} s demand rose above its recent peak by up to ${(fit.growth * 100).toFixed(1)}% in ${Math.round(this.#quantile * 100)}% of the past windows`;
+    if (fit.period !== null && fit.seasonalCap !== null) {
       // Yesterday over the same horizon, scaled to today's level.
       const back = n - 1 - fit.period;
-      if (back >= 0) {
-        const then = Math.max(values[back] as number, 1e-9);
-        let peak = 0;
-        for (let i = back + 1; i <= Math.min(back + horizon, n - 1); i += 1) peak = Math.max(peak, values[i] as number);
-        const seasonal = observed * Math.min(peak / then, fit.seasonalRatio);
+      if (back - horizon + 1 >= 0 && back + horizon <= n - 1) {
+        const before = peakOf(values, back - horizon + 1, back);
+        const after = peakOf(values, back + 1, back + horizon);
+        const growth = Math.min(Math.max(0, (after - before) / Math.max(before, fit.level, 1e-9)), fit.seasonalCap);
+        const seasonal = peak + growth * reference;
         if (seasonal > demand) {
           demand = seasonal;
-          detail += `; one day earlier it grew ×${(peak / then).toFixed(3)} over the same horizon, planned for that`;
+          detail += `; one day earlier it rose ${(growth * 100).toFixed(1)}% over the same horizon, planned for that`;
         }
       }
     }
@@ -133,30 +149,39 @@ export class HeadroomForecaster implements DemandForecaster {
     const n = values.length;
     const span = Math.min(n, Math.max(this.#minPoints, Math.floor(this.#window / step)));
     const from = n - span;
-    // Values below a small share of the typical level make ratios explode (a night at zero): floor them.
-    const sorted: number[] = [];
-    for (let i = from; i < n; i += 1) if ((values[i] as number) > 0) sorted.push(values[i] as number);
-    sorted.sort((a, b) => a - b);
-    const floor = sorted.length > 0 ? (sorted[Math.floor(sorted.length / 2)] as number) * 0.05 : 1e-9;
-    const ratios: number[] = [];
-    // A sliding maximum over the next `horizon` values (monotonic deque), so the fit is O(span).
+    const positive: number[] = [];
+    for (let i = from; i < n; i += 1) if ((values[i] as number) > 0) positive.push(values[i] as number);
+    positive.sort((a, b) => a - b);
+    const level = positive.length > 0 ? (positive[Math.floor(positive.length / 2)] as number) : 1e-9;
+    // Trailing peaks P(t) = max(y[t-h+1..t]) for t in [from, n), by a monotonic deque: O(span).
+    const peaks = new Float64Array(span);
     const deque: number[] = [];
-    for (let t = n - 1; t >= from; t -= 1) {
-      if (t + 1 < n) {
-        const j = t + 1;
-        while (deque.length > 0 && (values[deque[deque.length - 1] as number] as number) <= (values[j] as number)) deque.pop();
-        deque.push(j);
-      }
-      while (deque.length > 0 && (deque[0] as number) > t + horizon) deque.shift();
-      if (t + horizon >= n || deque.length === 0) continue;
-      const ahead = values[deque[0] as number] as number;
-      ratios.push(Math.max(1, ahead / Math.max(values[t] as number, floor)));
+    let head = 0;
+    for (let t = Math.max(0, from - horizon + 1); t < n; t += 1) {
+      const v = values[t] as number;
+      while (deque.length > head && (values[deque[deque.length - 1] as number] as number) <= v) deque.pop();
+      deque.push(t);
+      while ((deque[head] as number) <= t - horizon) head += 1;
+      if (t >= from) peaks[t - from] = values[deque[head] as number] as number;
     }
-    const ratio = ratios.length === 0 ? 1 : quantileOf(ratios, this.#quantile);
+    const growths: number[] = [];
+    // Only instants with a full trailing window (a peak over fewer points reads low at the start of a series).
+    for (let k = Math.max(0, horizon - 1 - from); k + horizon < span; k += 1) {
+      const before = peaks[k] as number;
+      growths.push(Math.max(0, ((peaks[k + horizon] as number) - before) / Math.max(before, level)));
+    }
+    const growth = growths.length === 0 ? 0 : Math.min(quantileOf(growths, this.#quantile), MAX_GROWTH);
     const period = Math.round(DAY / step);
     const seasonal = n > period + horizon && step <= 3600 ? period : null;
-    return { at: end, horizon, step, ratio: Math.min(ratio, 10), seasonalRatio: seasonal === null ? null : Math.max(ratio * 2, 1.5), period: seasonal };
+    return { at: end, horizon, step, growth, level, seasonalCap: seasonal === null ? null : Math.max(growth * 2, 0.5), period: seasonal };
   }
+}
+
+/** The largest of values[from..to] (indices clamped to the array; 0 when empty). */
+function peakOf(values: ArrayLike<number>, from: number, to: number): number {
+  let peak = 0;
+  for (let i = Math.max(0, from); i <= Math.min(to, values.length - 1); i += 1) peak = Math.max(peak, values[i] as number);
+  return peak;
 }
 
 /**

@@ -22,6 +22,12 @@ export interface FleetView {
   readonly extraOfferings: readonly Offering[];
   /** Providers that could not be listed this time (their nodes are missing from `nodes`), in words. */
   readonly errors: readonly string[];
+  /**
+   * Alive nodes (pending, running, stopping) per offering id over every node listed, in any pool or none. An
+   * offering's `available` counts nodes that can still be started, so the loop lowers it by these before planning
+   * (owned hardware: four servers, three on, one more can start). Absent: offerings are planned as they are.
+   */
+  readonly consumed?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -98,6 +104,12 @@ export interface ControlLoopOptions {
   readonly qosBoost?: number;
   /** Source recorded with decisions (default `loop`). */
   readonly source?: string;
+  /**
+   * Pools in `recommend` or `approve` mode whose fleet has not changed since their last plan (nobody acted on it
+   * yet) are not planned again while their expected demand stays below what that plan was for plus this share,
+   * until `replanIntervalMs` (docs/loop.md, "Waiting plans"). Undefined (backtests): re-plan whenever short.
+   */
+  readonly waitingTolerance?: number;
 }
 
 /** What one iteration decided for one pool. */
@@ -140,6 +152,8 @@ export class ControlLoop {
   readonly #replanMs: number;
   readonly #learner = new CapacityLearner();
   readonly #lastPlanned = new Map<string, number>();
+  /** Per pool: the fleet (live node ids and states) and the demand its last plan was for. */
+  readonly #lastPlan = new Map<string, { fleet: string; demand: number }>();
   #leadCache: { offerings: readonly Offering[]; byPool: Map<string, number> } | null = null;
   #offeringIndex: { offerings: readonly Offering[]; byId: Map<string, Offering> } | null = null;
   #running: Promise<IterationReport> | null = null;
@@ -302,8 +316,19 @@ export class ControlLoop {
         iterations.push({ pool: pool.name, result: 'steady', observed: estimate.observed, planningDemand: demand, usableCapacity: usable, qosBreach, explanation: [...lines, `${pool.name}: the fleet covers the expected demand and no node is spare: no change`] });
         continue;
       }
+      const fleetKey = nodes.map((n) => `${n.id}=${n.state}`).sort().join(',');
+      const previous = this.#lastPlan.get(pool.name);
+      if (o.waitingTolerance !== undefined && pool.actuation.mode !== 'auto' && !due && previous !== undefined && previous.fleet === fleetKey
+        && demand <= previous.demand * (1 + o.waitingTolerance)) {
+        // A recommendation or a plan waiting for approval stands while nothing moved: no new decision every tick.
+        // Only more demand than it was made for (beyond the tolerance) makes it stale early: with less, it still serves.
+        o.metrics?.plans.inc({ result: 'steady' });
+        iterations.push({ pool: pool.name, result: 'steady', observed: estimate.observed, planningDemand: demand, usableCapacity: usable, qosBreach, explanation: [...lines, `${pool.name}: the fleet is unchanged since the last plan (for ${fmt(previous.demand)} ${pool.unit}, mode ${pool.actuation.mode}) and demand has not risen more than ${Math.round(o.waitingTolerance * 100)}% above it: that plan stands`] });
+        continue;
+      }
       o.metrics?.plans.inc({ result: 'planned' });
       this.#lastPlanned.set(pool.name, nowMs);
+      this.#lastPlan.set(pool.name, { fleet: fleetKey, demand });
       notes.set(pool.name, lines);
       iterations.push({ pool: pool.name, result: 'planned', observed: estimate.observed, planningDemand: demand, usableCapacity: usable, qosBreach, explanation: lines });
       toPlan.push({
@@ -316,8 +341,9 @@ export class ControlLoop {
       return { at, pools: iterations, plan: null, decisionId: null, executions: [], inventoryErrors: fleet.errors };
     }
     const planned = new Set(toPlan.map((p) => p.name));
+    const offerings = withConsumed(catalog, fleet.consumed);
     const snapshot: PlanningSnapshot = {
-      offerings: fleet.extraOfferings.length === 0 ? catalog : [...catalog, ...fleet.extraOfferings],
+      offerings: fleet.extraOfferings.length === 0 ? offerings : [...offerings, ...fleet.extraOfferings],
       pools: toPlan,
       nodes: fleet.nodes.filter((n) => planned.has(n.pool)),
       now: at.toISOString(),
@@ -405,6 +431,19 @@ export class ControlLoop {
     for (const x of extra) merged.set(x.id, x);
     return merged;
   }
+}
+
+/** The catalog with each limited offering's `available` lowered by its alive nodes (the same array when none is). */
+function withConsumed(catalog: readonly Offering[], consumed: ReadonlyMap<string, number> | undefined): readonly Offering[] {
+  if (consumed === undefined || consumed.size === 0) return catalog;
+  let changed = false;
+  const out = catalog.map((o) => {
+    const used = o.available === null ? undefined : consumed.get(o.id);
+    if (used === undefined || used <= 0 || o.available === null) return o;
+    changed = true;
+    return { ...o, available: Math.max(0, o.available - used) };
+  });
+  return changed ? out : catalog;
 }
 
 function fmt(v: number): string {

@@ -59,10 +59,13 @@ export function registerBacktest(program: Command): void {
     .option('--lead-time <duration>', 'start-up lead time the loop plans for (default: 90s CPU, 7m GPU, 10m owned)')
     .option('--seed <n>', 'seed of the simulated cloud\'s start-up delays (default 1)')
     .action(async (opts: BacktestOptions, cmd: Command) => {
-      const [{ loadCatalog }, { backtestEnvironment, readTrace }, { runBacktest, POLICIES }, { renderBacktestReport }, { parseScenario }, progress] = await Promise.all([
+      const [{ loadCatalog }, { backtestEnvironment, readTrace }, { runBacktest, POLICIES }, { renderBacktestReport }, { parseScenario }, { HeadroomForecaster }, progress] = await Promise.all([
         import('../../bootstrap/catalog.js'), import('../../bootstrap/backtest.js'), import('../../app/loop/backtest.js'),
-        import('../../app/loop/report.js'), import('../../core/planner/scenario.js'), import('cli-progress'),
+        import('../../app/loop/report.js'), import('../../core/planner/scenario.js'), import('../../app/loop/forecaster.js'), import('cli-progress'),
       ]);
+      // The same settings `serve` runs the loop with (governator.toml, GOVERNATOR_*, --set): the forecast quantile, the catalog.
+      const { config } = loadCommandConfig(cmd);
+      const quantile = config.loop.forecast_quantile;
       const stepSeconds = seconds('--step', opts.step);
       const leadTimeSeconds = seconds('--lead-time', opts.leadTime);
       const seed = opts.seed === undefined ? 1 : Number(opts.seed);
@@ -78,7 +81,7 @@ export function registerBacktest(program: Command): void {
       }
       const document = readJson(opts.scenario);
       let offerings: readonly Offering[] | undefined;
-      const bundledOfferings = () => (offerings ??= loadCatalog(loadCommandConfig(cmd).config).catalog.offerings);
+      const bundledOfferings = () => (offerings ??= loadCatalog(config).catalog.offerings);
       const scenario = parseScenario(document, { bundledOfferings });
       let pool = scenario.pools[0];
       if (opts.pool !== undefined) pool = scenario.pools.find((p) => p.name === opts.pool);
@@ -106,6 +109,7 @@ export function registerBacktest(program: Command): void {
         planOptions: scenario.options,
         policies,
         ...(leadTimeSeconds === undefined ? {} : { leadTimeSeconds }),
+        forecaster: () => new HeadroomForecaster({ quantile }),
         ...env,
         onProgress: (done, total, policy) => {
           if (policy !== current) {
@@ -133,7 +137,7 @@ export function registerBacktest(program: Command): void {
         return;
       }
       const out = (line = '') => process.stdout.write(`${line}\n`);
-      out(`Backtest of pool ${result.pool}: ${result.steps} steps of ${result.stepSeconds} s, lead time ${result.leadTimeSeconds} s, ${result.candidates} candidate offerings`);
+      out(`Backtest of pool ${result.pool}: ${result.steps} steps of ${result.stepSeconds} s, lead time ${result.leadTimeSeconds} s, ${result.candidates} candidate offerings, forecast quantile ${quantile}`);
       out();
       printTable(['POLICY', 'COST', `PER 1,000 ${result.unit.replace(/\/s$/, '')}`, 'SLO VIOLATION', 'ACTIONS', 'WALL'], policies.map((p) => {
         const r = result.policies[p]!;

@@ -12,6 +12,12 @@ import { createPlannerService } from '../../bootstrap/planner.js';
 import { createActionEngine } from '../../bootstrap/actions.js';
 import { createProviderServices, type ProviderServices } from '../../bootstrap/providers.js';
 import { systemScheduler } from '../../adapters/clock/scheduler.js';
+import { EventBus } from '../../app/events.js';
+import { createControlLoopFromRuntime, withPoolQueries, type ControlLoopHandle } from '../../bootstrap/loop.js';
+import { applyDemoConfig, demoDecision, demoProviderFactories, DEMO_PLAN_OPTIONS, startDemo, type DemoRun } from '../../bootstrap/demo.js';
+import type { SimProvider } from '../../adapters/cloud/sim/index.js';
+import type { Offering } from '../../core/model/offering.js';
+import { resolve } from 'node:path';
 import { VERSION } from '../../version.js';
 import { loadCommandConfig } from '../context.js';
 import { formatError } from '../exit.js';
@@ -19,12 +25,17 @@ import { formatError } from '../exit.js';
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the Governator server (API, metrics, health) on the configured database')
-    .action(async (_opts, cmd: Command) => {
+    .description('run the Governator server (API, metrics, health, the control loop) on the configured database')
+    .option('--demo', 'with no [[providers]] and no [[pools]] configured: govern a demo fleet on the simulated cloud, driven by replayed real traces (docs/loop.md)')
+    .action(async (opts: { demo?: boolean }, cmd: Command) => {
       const loaded = loadCommandConfig(cmd);
-      const { config } = loaded;
-      const logger = createLogger(config.log.level);
+      const logger = createLogger(loaded.config.log.level);
       for (const name of loaded.unknownEnv) logger.warn({ variable: name }, 'ignoring unknown GOVERNATOR_* environment variable');
+      // The first-run demo (docs/loop.md "Demo") replaces nothing the user configured: it runs only without providers and pools.
+      const demo = demoDecision(loaded.config, opts.demo === true);
+      if (opts.demo === true) logger.info({ demo: demo.run, reason: demo.reason }, demo.run ? 'demo: starting the simulated hybrid fleet' : 'demo: not started');
+      // Pools' PromQL demand queries join the Prometheus puller's queries before telemetry is built.
+      const config = withPoolQueries(demo.run ? applyDemoConfig(loaded.config) : loaded.config);
       // The price catalog first: a corrupt bundle or a bad [[catalog.owned]] entry stops start-up before the database opens.
       const { catalog } = loadCatalog(config, { logger });
       const liveCatalog = new LiveCatalog(catalog);
@@ -32,6 +43,9 @@ export function registerServe(program: Command): void {
       let app;
       let refresher: PriceRefresher | null = null;
       let providers: ProviderServices | null = null;
+      let loop: ControlLoopHandle | null = null;
+      let demoRun: DemoRun | null = null;
+      const events = new EventBus({ onSubscriberError: (err, type) => logger.warn({ err, type }, 'an event subscriber failed') });
       try {
         // Live prices (all sources off by default): each refresh that changes a price swaps in a new catalog.
         const { aws, azure, gcp, digitalocean } = config.pricing;
@@ -53,19 +67,36 @@ export function registerServe(program: Command): void {
         await runtime.telemetry.start();
         // Credentials and the provider registry (issue #7): a configured provider that cannot be built stops
         // start-up with GOV_CONFIG_INVALID; health probes run from here on (docs/providers.md).
+        const demoCloud: { sim: SimProvider | null } = { sim: null };
+        const offerings = (): readonly Offering[] => liveCatalog.current().offerings;
         providers = await createProviderServices({
           config, store: runtime.store, clock: runtime.clock, scheduler: systemScheduler,
-          offerings: () => liveCatalog.current().offerings, logger, generateKey: true,
+          offerings, logger, generateKey: true,
+          ...(demo.run ? { factories: demoProviderFactories({ clock: runtime.clock, offerings, dataDir: resolve(config.database.data_dir) }, (sim) => { demoCloud.sim = sim; }) } : {}),
         });
         providers.registry.start();
         // The action engine (issue #7), acting through the provider registry.
         const actions = createActionEngine({
           config: config.actions, store: runtime.store, clock: runtime.clock, providers: providers.registry,
-          offerings: (id) => liveCatalog.current().byId.get(id), logger,
+          offerings: (id) => liveCatalog.current().byId.get(id), logger, events,
         });
         // Finish or roll back what a previous run left in flight (journal vs providers) before new plans come.
         const reconciled = await actions.reconcile();
         if (reconciled.resumed.length + reconciled.halted.length + reconciled.orphansStopped.length > 0) logger.info({ ...reconciled }, 'action engine reconciled in-flight actions');
+        // The control loop (issue #8, docs/loop.md) over [[pools]]: inventory from the providers, demand from the
+        // series store, forecast, plan, record, act per pool mode. Started once the server listens.
+        if (config.loop.enabled && config.pools.length > 0) {
+          loop = createControlLoopFromRuntime(runtime, config, {
+            providers: providers.registry, actions, offerings, events, logger, scheduler: systemScheduler,
+            ...(demo.run ? { planOptions: DEMO_PLAN_OPTIONS } : {}),
+          });
+        } else if (config.pools.length > 0) {
+          logger.warn({ pools: config.pools.length }, 'loop.enabled is false: pools are configured but not governed');
+        }
+        if (demo.run && demoCloud.sim !== null && loop !== null) {
+          demoRun = await startDemo({ sim: demoCloud.sim, telemetry: runtime.telemetry, clock: runtime.clock, scheduler: systemScheduler, pools: loop.pools, offerings, logger });
+        }
+        const governed = loop;
         app = await buildServer({
           store: runtime.store,
           catalog: liveCatalog,
@@ -74,9 +105,14 @@ export function registerServe(program: Command): void {
           logger,
           version: VERSION,
           telemetry: runtime.telemetry,
-          planner: createPlannerService({ store: runtime.store, clock: runtime.clock, offerings: () => liveCatalog.current().offerings }),
+          planner: createPlannerService({
+            store: runtime.store, clock: runtime.clock, offerings: () => liveCatalog.current().offerings,
+            ...(governed === null ? {} : { pools: () => governed.plannerPools() }),
+          }),
           actions,
           providers,
+          events,
+          ...(governed === null ? {} : { loop: governed }),
           options: {
             bodyLimit: config.server.body_limit,
             requestTimeoutMs: parseDuration(config.server.request_timeout),
@@ -87,7 +123,13 @@ export function registerServe(program: Command): void {
           },
         });
         await app.listen({ host: config.server.host, port: config.server.port });
+        if (loop !== null) {
+          loop.start();
+          logger.info({ pools: loop.pools.map((p) => `${p.name} (${p.actuation.mode})`), intervalMs: loop.intervalMs }, 'control loop started');
+        }
       } catch (error) {
+        await loop?.stop().catch(() => undefined);
+        demoRun?.stop();
         await refresher?.stop();
         providers?.registry.stop();
         await app?.close().catch(() => undefined);
@@ -109,6 +151,9 @@ export function registerServe(program: Command): void {
         }, shutdownMs);
         timer.unref();
         try {
+          // The loop first (it waits for an iteration in progress), so nothing new is planned while the rest stops.
+          await loop?.stop();
+          demoRun?.stop();
           await refresher?.stop();
           providers?.registry.stop();
           await app.close();

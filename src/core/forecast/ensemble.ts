@@ -288,6 +288,7 @@ export async function forecastSeries(series: RegularSeriesInput, engine: Forecas
   const offsets = intervalOffsets(residuals, hb);
   // Final fit on all the history.
   const mean = new Array<number>(horizon).fill(0);
+  const members: Partial<Record<ModelName, number[]>> = {};
   let weightUsed = 0;
   for (const [name, w] of weights) {
     const model = evaluated.find((m) => m.name === name) as ForecastModel;
@@ -295,6 +296,7 @@ export async function forecastSeries(series: RegularSeriesInput, engine: Forecas
       const f = await model.forecast(y, horizon, context);
       for (let h = 0; h < horizon; h++) mean[h] = (mean[h] as number) + w * (f[h] as number);
       weightUsed += w;
+      members[name] = nonNegative ? f.slice(0, horizon).map((v) => Math.max(0, v)) : f.slice(0, horizon);
     } catch (error) {
       notes.push(`${name}: dropped, final fit failed (${error instanceof Error ? error.message : String(error)})`);
       weights.set(name, 0);
@@ -320,5 +322,6 @@ export async function forecastSeries(series: RegularSeriesInput, engine: Forecas
     stepSeconds,
     notes,
     fallback: false,
+    members,
   };
 }

@@ -89,4 +89,9 @@ export interface ForecastResult {
   readonly notes: string[];
   /** True when history was too short or every model failed and the forecast is a naive one. */
   readonly fallback: boolean;
+  /**
+   * Each weighted model's own point forecast over the horizon (the final fit the mean combines), so its
+   * accuracy can be tracked once the actuals arrive. Absent on a naive fallback.
+   */
+  readonly members?: Partial<Record<ModelName, number[]>>;
 }

@@ -10,6 +10,8 @@ export interface ChartSeries {
   /** Draw a band between this series and the series at `bandTo` (the index in `series`). */
   bandTo?: number;
   width?: number;
+  /** Draw the line across x values this series has no point at (series sampled at other times than the others). */
+  spanGaps?: boolean;
 }
 
 /**
@@ -29,12 +31,13 @@ export function TimeChart({ x, series, marks = [], height = 240, summary, yLabel
       width, height,
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true } },
+      // One point alone: uPlot would stretch the axis over years; show the hour around it instead.
+      scales: { x: { time: true, ...(x.length === 1 ? { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [min - 1800, max + 1800] } : {}) } },
       axes: [{}, { label: yLabel ?? '', size: 60 }],
       series: [
         {},
         ...series.map((s, i) => ({
-          label: s.label, stroke: s.color, width: s.width ?? 2, ...(s.dash ? { dash: s.dash } : {}),
+          label: s.label, stroke: s.color, width: s.width ?? 2, ...(s.dash ? { dash: s.dash } : {}), ...(s.spanGaps ? { spanGaps: true } : {}),
           ...(i === 0 && markSet.size > 0 ? {
             points: { show: (_u: uPlot, _si: number, i0: number, i1: number) => { for (let k = i0; k <= i1; k++) if (markSet.has(x[k]!)) return true; return false; },
               filter: (_u: uPlot, _si: number, _show: boolean) => x.flatMap((t, k) => (markSet.has(t) ? [k] : [])), size: 9, stroke: '#dc2626', fill: '#dc2626' },

@@ -16,15 +16,18 @@ interface ActionPlan {
   decision?: { plan?: DecisionPlan } | DecisionPlan | null; plan?: DecisionPlan | null;
 }
 
+/** GET /api/v1/decisions: a recorded plan with its explanation, joined to an action plan by `decisionId`. */
+interface RecordedDecision extends DecisionPlan { id: number }
+
 const decisionPlan = (p: ActionPlan): DecisionPlan | undefined => {
   const d = p.decision as { plan?: DecisionPlan } & DecisionPlan | null | undefined;
   return p.plan ?? d?.plan ?? d ?? undefined;
 };
 
-function PlanCard({ plan, canDecide, onDone }: { plan: ActionPlan; canDecide: boolean; onDone: () => void }) {
+function PlanCard({ plan, recorded, canDecide, onDone }: { plan: ActionPlan; recorded: RecordedDecision | undefined; canDecide: boolean; onDone: () => void }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(undefined);
-  const d = decisionPlan(plan);
+  const d = decisionPlan(plan) ?? recorded;
   const explanation = plan.explanation ?? d?.explanation ?? [];
   const alternatives = plan.alternatives ?? d?.diagnostics?.alternatives ?? [];
   const delta = plan.costDeltaPerHour ?? plan.actions.reduce((s, a) => s + a.costDeltaPerHour, 0);
@@ -88,6 +91,19 @@ export function DecisionsPage() {
   }, `plans:${status}`);
   const refresh = useThrottled(plans.reload, 400);
   useLive(['decision', 'action'], refresh);
+  // The explanation of each plan is in the decision it was recorded as; without that endpoint (or the right to
+  // read it) plans are shown without one.
+  const recorded = useLoad(async (signal) => {
+    try {
+      const answer = await api<{ decisions: RecordedDecision[] }>(`/api/v1/decisions${qs({ limit: 200 })}`, { signal });
+      return new Map(answer.decisions.map((d) => [d.id, d]));
+    } catch (error) {
+      if (error instanceof ApiError) return new Map<number, RecordedDecision>();
+      throw error;
+    }
+  }, 'recorded-decisions');
+  const refreshRecorded = useThrottled(recorded.reload, 1000);
+  useLive(['decision'], refreshRecorded);
   const canDecide = grants(who.permissions, 'nodes:scale');
   const liveDecisions = events.filter((e) => e.type === 'decision');
   const unavailable = plans.error instanceof ApiError && plans.error.notAvailable;
@@ -107,7 +123,7 @@ export function DecisionsPage() {
       {plans.error !== undefined && <ErrorState error={plans.error} feature="The action engine's plans" retry={plans.reload} />}
       {!plans.data && plans.loading && <Loading what="plans" />}
       {plans.data && plans.data.length === 0 && <Empty>No plans yet. The control loop records one whenever a pool's fleet should change.</Empty>}
-      {plans.data?.map((p) => <PlanCard key={p.id} plan={p} canDecide={canDecide} onDone={plans.reload} />)}
+      {plans.data?.map((p) => <PlanCard key={p.id} plan={p} recorded={p.decisionId === null ? undefined : recorded.data?.get(p.decisionId)} canDecide={canDecide} onDone={plans.reload} />)}
       {unavailable && (
         <>
           <h2>Decisions seen live</h2>

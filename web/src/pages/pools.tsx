@@ -14,7 +14,9 @@ interface PoolOutcome {
 }
 interface Recommendations { plan: { pools: PoolOutcome[]; explanation: string[] } | null; reason?: string }
 
-interface ForecastPoint { t: number; mean: number; lo50?: number; hi50?: number; lo90?: number; hi90?: number }
+/** `t`: Unix seconds, or an ISO 8601 time (what GET /api/v1/forecasts/{pool} answers). */
+interface ForecastPoint { t: number | string; mean: number; lo50?: number; hi50?: number; lo90?: number; hi90?: number }
+const seconds = (t: number | string): number => (typeof t === 'number' ? t : Date.parse(t) / 1000);
 /** GET /api/v1/forecasts/{pool}; history is read in any of the shapes below. */
 interface Forecast {
   pool?: string; model?: string; metric?: string; unit?: string; points?: ForecastPoint[];
@@ -24,7 +26,7 @@ interface Forecast {
   target?: number;
   notes?: string[];
 }
-interface Anomaly { series?: string; pool?: string; kind?: string; at: string; value?: number | null; score?: number | null; labels?: Record<string, string> }
+interface Anomaly { series?: string; pool?: string | null; kind?: string; at?: string; start?: string; value?: number | null; score?: number | null; labels?: Record<string, string> }
 
 function historyOf(f: Forecast): Array<[number, number]> {
   const h = f.history;
@@ -40,19 +42,20 @@ function ForecastChart({ pool, forecast, anomalies }: { pool: string; forecast: 
   const data = useMemo(() => {
     const history = historyOf(forecast);
     const points = forecast.points ?? forecast.forecast?.points ?? [];
-    const xs = [...new Set([...history.map(([t]) => t), ...points.map((p) => p.t)])].sort((a, b) => a - b);
+    const xs = [...new Set([...history.map(([t]) => t), ...points.map((p) => seconds(p.t))])].sort((a, b) => a - b);
     const index = new Map(xs.map((t, i) => [t, i]));
     const col = () => xs.map((): number | null => null);
     const [hist, mean, lo90, hi90, lo50, hi50] = [col(), col(), col(), col(), col(), col()];
     for (const [t, v] of history) hist[index.get(t)!] = v;
     for (const p of points) {
-      const i = index.get(p.t)!;
+      const i = index.get(seconds(p.t))!;
       mean[i] = p.mean;
       lo90[i] = p.lo90 ?? null; hi90[i] = p.hi90 ?? null; lo50[i] = p.lo50 ?? null; hi50[i] = p.hi50 ?? null;
     }
     // An anomaly is marked at the history point nearest its time.
     const marks = anomalies.flatMap((a) => {
-      const t = Date.parse(a.at) / 1000;
+      const t = Date.parse(a.at ?? a.start ?? '') / 1000;
+      if (!Number.isFinite(t)) return [];
       let best: number | null = null;
       for (const [ht] of history) if (best === null || Math.abs(ht - t) < Math.abs(best - t)) best = ht;
       return best === null ? [] : [best];
@@ -65,12 +68,13 @@ function ForecastChart({ pool, forecast, anomalies }: { pool: string; forecast: 
     <TimeChart x={data.xs} marks={data.marks} yLabel={unit}
       summary={`${pool}: ${data.history.length} history points, ${data.points.length} forecast points, ${data.marks.length} anomalies.`}
       series={[
-        { label: 'demand', values: data.hist, color: '#111827' },
-        { label: 'forecast', values: data.mean, color: '#2563eb', dash: [6, 4] },
-        { label: '90% low', values: data.lo90, color: 'rgba(37,99,235,0.35)', width: 1 },
-        { label: '90% high', values: data.hi90, color: 'rgba(37,99,235,0.35)', width: 1, bandTo: 2 },
-        { label: '50% low', values: data.lo50, color: 'rgba(37,99,235,0.55)', width: 1 },
-        { label: '50% high', values: data.hi50, color: 'rgba(37,99,235,0.55)', width: 1, bandTo: 4 },
+        // History and forecast are sampled at different times: each line spans the other's x values.
+        { label: 'demand', values: data.hist, color: '#111827', spanGaps: true },
+        { label: 'forecast', values: data.mean, color: '#2563eb', dash: [6, 4], spanGaps: true },
+        { label: '90% low', values: data.lo90, color: 'rgba(37,99,235,0.35)', width: 1, spanGaps: true },
+        { label: '90% high', values: data.hi90, color: 'rgba(37,99,235,0.35)', width: 1, bandTo: 2, spanGaps: true },
+        { label: '50% low', values: data.lo50, color: 'rgba(37,99,235,0.55)', width: 1, spanGaps: true },
+        { label: '50% high', values: data.hi50, color: 'rgba(37,99,235,0.55)', width: 1, bandTo: 4, spanGaps: true },
       ]} />
   );
 }
@@ -94,7 +98,9 @@ function PoolCard({ name, breakdown, outcome, anomalies }: { name: string; break
         <div><dt>QoS target</dt><dd>{qos?.target !== undefined ? `${qos.metric ?? ''} ≤ ${qos.target}${qos.current !== undefined && qos.current !== null ? ` (now ${qos.current})` : ''}` : maxUtil !== null ? `utilisation ≤ ${percent(maxUtil)}` : '—'}</dd></div>
         {outcome && outcome.shortfall > 0 && <div class="warn"><dt>Shortfall</dt><dd>{count(outcome.shortfall)} {outcome.unit}</dd></div>}
       </dl>
-      {forecast.error !== undefined ? <ErrorState error={forecast.error} feature="Forecasting" /> : !forecast.data ? <Loading what={`the forecast for ${name}`} /> : (
+      {forecast.error instanceof ApiError && forecast.error.code === 'GOV_FORECAST_NOT_FOUND'
+        ? <Empty>No forecast for {name} yet: the control loop fits one at its first decision for the pool.</Empty>
+        : forecast.error !== undefined ? <ErrorState error={forecast.error} feature="Forecasting" /> : !forecast.data ? <Loading what={`the forecast for ${name}`} /> : (
         <>
           <ForecastChart pool={name} forecast={forecast.data} anomalies={mine} />
           <p class="muted">Model: {forecast.data.model ?? forecast.data.forecast?.model ?? '—'}{(forecast.data.notes ?? []).length ? ` · ${forecast.data.notes!.join(' · ')}` : ''}</p>
@@ -103,7 +109,7 @@ function PoolCard({ name, breakdown, outcome, anomalies }: { name: string; break
       {anomalies instanceof ApiError ? null : mine.length > 0 && (
         <details>
           <summary>{mine.length} anomal{mine.length === 1 ? 'y' : 'ies'}</summary>
-          <ul>{mine.slice(0, 20).map((a, i) => <li key={i}>{when(a.at)}: {a.kind ?? 'anomaly'}{a.value !== undefined && a.value !== null ? ` (${a.value})` : ''}</li>)}</ul>
+          <ul>{mine.slice(0, 20).map((a, i) => <li key={i}>{when(a.at ?? a.start ?? null)}: {a.kind ?? 'anomaly'}{a.value !== undefined && a.value !== null ? ` (${a.value})` : ''}</li>)}</ul>
         </details>
       )}
     </article>

@@ -59,6 +59,8 @@ export interface AwsProviderOptions {
    * `pending`. Default 120 000 ms.
    */
   readonly consistencyGraceMs?: number;
+  /** EC2 endpoint override (VPC endpoints, testing); default the region's public endpoint. */
+  readonly endpoint?: string;
   /** Injected EC2 client (tests: aws-sdk-client-mock); otherwise one is built from region + credentials. */
   readonly client?: EC2Client;
   /** Clock for the consistency window; default Date.now. */
@@ -88,6 +90,7 @@ class AwsProvider implements CloudProvider {
     this.#client = options.client ?? new EC2Client({
       region: options.region,
       ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       // The engine retries with its own backoff and budget; SDK retries would multiply them.
       maxAttempts: 1,
     });

@@ -8,6 +8,7 @@ import { SqlApiKeyRepository } from './api-keys.js';
 import { SqlAuditRepository } from './audit.js';
 import { SqlCostHistoryRepository } from './cost-history.js';
 import { SqlDecisionRepository } from './decisions.js';
+import { SqlForecastRepository } from './forecasts.js';
 import type { SqlClient } from './client.js';
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, readMigrationStatus, runMigrations } from './migrations.js';
 import { SqlNodeRepository } from './nodes.js';
@@ -48,6 +49,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     decisions,
     actions: new SqlActionJournal(client),
     credentials: { secrets: new SqlCredentialRepository(client), providers: new SqlProviderRepository(client) },
+    forecasts: new SqlForecastRepository(client),
     async migrate(): Promise<MigrationReport> {
       return runMigrations(client, await loadMigrations(migrationsDir));
     },

@@ -1,5 +1,6 @@
-import type { Node } from '../../src/core/model/node.js';
-import { prng } from '../support/prng.js';
+// A demo-like fleet for the dashboard: the end-to-end tests (test/e2e/dashboard.test.ts) and the screenshots
+// (scripts/dashboard/screenshots.mjs) seed the same data. Types: demo-fleet.d.mts. Needs `dist/` (npm run build).
+import { seededRandom } from '../../dist/adapters/cloud/sim/random.js';
 
 /** Shapes a seeded fleet is drawn from: provider, region, type, purchase, vCPUs, GiB, GPU, $/h. */
 const SHAPES = [
@@ -12,16 +13,16 @@ const SHAPES = [
   { provider: 'azure', region: 'westeurope', type: 'Standard_D8s_v5', purchase: 'reserved', vcpus: 8, mem: 32, gpu: null, price: 0.221 },
   { provider: 'digitalocean', region: 'nyc3', type: 'gpu-h100x1-80gb', purchase: 'on-demand', vcpus: 20, mem: 240, gpu: { model: 'H100', count: 1 }, price: 3.39 },
   { provider: 'baremetal', region: 'dc-fra1', type: 'dell-xe9680', purchase: 'owned', vcpus: 112, mem: 2048, gpu: { model: 'A100-80GB', count: 8 }, price: 4.1 },
-] as const;
-const POOLS = ['llm-inference', 'embeddings', 'batch', 'web'];
+];
+export const DEMO_POOLS = ['llm-inference', 'embeddings', 'batch', 'web'];
 
 /** `count` nodes, reproducible for a seed: mostly running, some pending/stopped, across five providers and four pools. */
-export function seededFleet(count: number, seed = 9, at = new Date()): Node[] {
-  const random = prng(seed);
-  const nodes: Node[] = [];
+export function seededFleet(count, seed = 9, at = new Date()) {
+  const random = seededRandom(seed);
+  const nodes = [];
   for (let i = 0; i < count; i++) {
-    const shape = SHAPES[Math.floor(random() * SHAPES.length)]!;
-    const pool = shape.gpu ? POOLS[Math.floor(random() * 2)]! : POOLS[2 + Math.floor(random() * 2)]!;
+    const shape = SHAPES[Math.floor(random() * SHAPES.length)];
+    const pool = shape.gpu ? DEMO_POOLS[Math.floor(random() * 2)] : DEMO_POOLS[2 + Math.floor(random() * 2)];
     const r = random();
     const state = r < 0.9 ? 'running' : r < 0.95 ? 'pending' : 'stopped';
     const id = `${shape.provider.slice(0, 3)}-${String(i).padStart(4, '0')}`;
@@ -35,19 +36,47 @@ export function seededFleet(count: number, seed = 9, at = new Date()): Node[] {
   return nodes;
 }
 
-/** Utilisation samples (0..1, a daily wave plus noise) for each node over the last `hours`, as a JSON ingest body. */
-export function utilisationSeries(nodes: readonly Node[], options: { metric: string; hours: number; stepSeconds: number; seed?: number; now?: number }) {
-  const random = prng(options.seed ?? 5);
+/** Utilisation samples (0..1, a daily wave plus noise) for each running node over the last `hours`, as a JSON ingest body. */
+export function utilisationSeries(nodes, options) {
+  const random = seededRandom(options.seed ?? 5);
   const now = Math.floor((options.now ?? Date.now()) / 1000);
   return {
     series: nodes.filter((n) => n.state === 'running').map((n, k) => {
       const base = 0.3 + random() * 0.5;
-      const samples: Array<[number, number]> = [];
+      const samples = [];
       for (let t = now - options.hours * 3600; t <= now; t += options.stepSeconds) {
         const v = base + 0.2 * Math.sin((t / 86_400) * 2 * Math.PI + k) + (random() - 0.5) * 0.08;
         samples.push([t, Math.round(Math.min(1, Math.max(0, v)) * 1000) / 1000]);
       }
       return { metric: options.metric, labels: { governator_node: n.id, pool: n.pool ?? '' }, samples };
+    }),
+  };
+}
+
+/**
+ * The fleet's hourly cost by provider, pool and purchase option over the last `hours` (the series the server
+ * records as `governator_fleet_cost_dollars_per_hour`), as a JSON ingest body: today's cost with a daily swing,
+ * so the Cost page has a history before the server has run for a day.
+ */
+export function costHistorySeries(nodes, options) {
+  const random = seededRandom(options.seed ?? 7);
+  const now = Math.floor((options.now ?? Date.now()) / 1000);
+  const groups = new Map();
+  for (const n of nodes) {
+    if (n.state === 'stopped') continue;
+    const purchase = n.offeringId.split(':')[3] ?? 'unknown';
+    const key = `${n.provider}|${n.pool}|${purchase}`;
+    groups.set(key, (groups.get(key) ?? 0) + (n.pricePerHour ?? 0));
+  }
+  return {
+    series: [...groups.entries()].map(([key, cost], k) => {
+      const [provider, pool, purchase] = key.split('|');
+      const samples = [];
+      for (let t = now - options.hours * 3600; t <= now; t += options.stepSeconds) {
+        const swing = purchase === 'owned' || purchase === 'reserved' ? 0 : 0.25 * Math.sin((t / 86_400) * 2 * Math.PI + k);
+        samples.push([t, Math.round(cost * (1 + swing + (random() - 0.5) * 0.04) * 100) / 100]);
+      }
+      return { metric: options.metric, labels: { provider, pool, purchase }, samples };
     }),
   };
 }
