@@ -13,6 +13,15 @@ let revokedToken: string;
 
 /** A request that succeeds for a caller allowed to make it; `make` may prepare state first. */
 type Sample = (s: TestServer) => Promise<InjectOptions> | InjectOptions;
+let seq = 0;
+/** A provider registered through the API (as admin) for the samples that need one. */
+async function matrixProvider(s: TestServer): Promise<string> {
+  const name = `matrix-p-${++seq}`;
+  const res = await s.app.inject({ method: 'POST', url: '/api/multicloud/providers', headers: bearer(s.tokens.admin), payload: { name, kind: 'sim' } });
+  if (res.statusCode !== 201) throw new Error(`registering ${name}: ${res.statusCode} ${res.body}`);
+  return name;
+}
+
 const SAMPLES: Record<string, Sample> = {
   'GET /healthz': () => ({ method: 'GET', url: '/healthz' }),
   'GET /readyz': () => ({ method: 'GET', url: '/readyz' }),
@@ -66,6 +75,18 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/control': () => ({ method: 'GET', url: '/api/v1/control' }),
   'POST /api/v1/control/pause': () => ({ method: 'POST', url: '/api/v1/control/pause', payload: { reason: 'matrix' } }),
   'POST /api/v1/control/resume': () => ({ method: 'POST', url: '/api/v1/control/resume' }),
+  // Credentials and the provider registry (issue #7). Samples that need an existing entry create it as admin first.
+  'POST /api/v1/providers/credentials': () => ({ method: 'POST', url: '/api/v1/providers/credentials', payload: { name: 'matrix-cred', provider: 'digitalocean', values: { token: 'matrix-secret' } } }),
+  'GET /api/v1/providers/credentials': () => ({ method: 'GET', url: '/api/v1/providers/credentials' }),
+  'DELETE /api/v1/providers/credentials/:name': async (s) => {
+    const name = `matrix-cred-${++seq}`;
+    await s.app.inject({ method: 'POST', url: '/api/v1/providers/credentials', headers: bearer(s.tokens.admin), payload: { name, provider: 'digitalocean', values: { token: 'matrix-secret' } } });
+    return { method: 'DELETE', url: `/api/v1/providers/credentials/${name}` };
+  },
+  'GET /api/multicloud/providers': () => ({ method: 'GET', url: '/api/multicloud/providers' }),
+  'POST /api/multicloud/providers': () => ({ method: 'POST', url: '/api/multicloud/providers', payload: { name: `matrix-sim-${++seq}`, kind: 'sim' } }),
+  'GET /api/multicloud/providers/:id': async (s) => ({ method: 'GET', url: `/api/multicloud/providers/${await matrixProvider(s)}` }),
+  'DELETE /api/multicloud/providers/:id': async (s) => ({ method: 'DELETE', url: `/api/multicloud/providers/${await matrixProvider(s)}` }),
   // Dashboard (issue #9): the static files are public, the data behind them is not.
   'GET /': () => ({ method: 'GET', url: '/' }),
   'GET /ui/*': () => ({ method: 'GET', url: '/ui/nodes' }),

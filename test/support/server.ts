@@ -23,6 +23,11 @@ import { HighsSolver } from '../../src/adapters/solver/highs/index.js';
 import type { Pool } from '../../src/core/model/pool.js';
 import type { EventBus } from '../../src/app/events.js';
 import { ActionEngine } from '../../src/app/actions/engine.js';
+import { CredentialService } from '../../src/app/credentials/service.js';
+import { generateMasterKey } from '../../src/app/credentials/cipher.js';
+import { ProviderRegistry } from '../../src/app/providers/registry.js';
+import { providerFactories } from '../../src/bootstrap/providers.js';
+import { tmpdir } from 'node:os';
 
 export interface TestServer {
   readonly app: FastifyInstance;
@@ -68,13 +73,18 @@ export async function startTestServer(options: { store?: Store; roles?: RoleDefi
   const planner = new PlannerService({ store, clock: systemClock, solver: new HighsSolver(), offerings: () => catalog.offerings, ...(options.pools ? { pools: options.pools } : {}) });
   // The action engine (issue #7): no providers unless the test brings an engine of its own.
   const actions = options.actions?.(store, catalog) ?? new ActionEngine({ journal: store.actions, nodes: store.nodes, providers: [], offerings: (id) => catalog.byId.get(id), clock: systemClock });
-  const app = await buildServer({ store, catalog: new LiveCatalog(catalog), keys, audit, logger: pino({ level: 'silent' }), version: '0.0.0-test', telemetry, planner, actions, ...(options.server ? { options: options.server } : {}), ...(options.events ? { events: options.events } : {}), ...(options.webRoot ? { webRoot: options.webRoot } : {}) });
+  // Credentials and the provider registry (issue #7) with every kind of this build; health probes are not started.
+  const credentials = new CredentialService({ repository: store.credentials.secrets, clock: systemClock, key: generateMasterKey() });
+  const factories = providerFactories({ clock: systemClock, offerings: () => catalog.offerings, dataDir: tmpdir() });
+  const registry = new ProviderRegistry({ factories, credentials, repository: store.credentials.providers, clock: systemClock, scheduler: systemScheduler });
+  const app = await buildServer({ store, catalog: new LiveCatalog(catalog), keys, audit, logger: pino({ level: 'silent' }), version: '0.0.0-test', telemetry, planner, actions, providers: { credentials, registry }, ...(options.server ? { options: options.server } : {}), ...(options.events ? { events: options.events } : {}), ...(options.webRoot ? { webRoot: options.webRoot } : {}) });
   const make = async (role: string) => (await keys.create({ name: `test-${role}`, role, createdBy: 'test' })).token;
   const tokens = { admin: await make('admin'), operator: await make('operator'), viewer: await make('viewer'), ingest: await make('ingest') };
   return {
     app, store, keys, audit, tokens, telemetry,
     close: async () => {
       await app.close();
+      registry.stop();
       await telemetry.stop();
       await store.close();
     },
