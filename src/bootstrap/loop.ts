@@ -204,6 +204,7 @@ export function loopPoolsFromConfig(config: Readonly<Config>): LoopPool[] {
       minNodes: p.min_nodes,
       cooldownSeconds: parseDuration(p.cooldown) / 1000,
       disruptionBudgetPercent: p.disruption_budget_percent,
+      ...(p.start_on === undefined ? {} : { providers: p.start_on }),
       readiness: {
         ...(p.health_url === undefined ? {} : { healthUrl: p.health_url }),
         ...(p.ready_timeout === undefined ? {} : { timeoutSeconds: parseDuration(p.ready_timeout) / 1000 }),

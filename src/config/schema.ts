@@ -403,6 +403,7 @@ export const PoolEntrySchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   mode: Type.Union([Type.Literal('recommend'), Type.Literal('approve'), Type.Literal('auto')], { default: 'recommend', description: 'recommend: plans are stored; approve: wait for a person; auto: run within the guardrails.' }),
   stop_mode: Type.Union([Type.Literal('terminate'), Type.Literal('stop')], { default: 'terminate', description: 'What stopping a node means.' }),
+  start_on: opt(texts('Provider instances ([[providers]] names or kinds) that start this pool\'s nodes, e.g. ["k8s-prod"] to run aws offerings as Cluster API machines; default: chosen by the offering\'s provider.')),
   min_nodes: Type.Integer({ default: 0, minimum: 0, maximum: 100_000, description: 'Never fewer nodes.' }),
   cooldown: duration('5m', 'After a plan of the pool finished, no new one runs for this long.'),
   disruption_budget_percent: Type.Number({ default: 20, minimum: 0, maximum: 100, description: 'Share of nodes that may be stopping at once.' }),

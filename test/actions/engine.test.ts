@@ -183,7 +183,7 @@ describe('chaos', () => {
 });
 
 describe('provider routing', () => {
-  it("a pool's constraints.providers pins its starts to those instances; other pools keep the default choice", async () => {
+  it("a pool's start_on pins its starts to those instances; other pools keep the default choice", async () => {
     const pinned = new FakeCloudProvider({ name: 'k8s-prod' });
     const b = await make({ providers: (sim) => [sim, pinned], pools: { gpu: { providers: ['k8s-prod'] } } });
     const [gpuPlan] = await b.engine.submit({ plan: { actions: [start('gpu', H100, 1)] }, source: 'test' });

@@ -64,6 +64,7 @@ lead_time = "90s"
 qos = { max_utilization = 0.7, metric = "p95_ms", target = 250 }
 constraints = { providers = ["aws"], purchase = ["on-demand", "spot"], max_spot_fraction = 0.5 }
 node_selector = { app = "api" }
+start_on = ["k8s-prod"]
 
 [[pools]]
 name = "gpu"
@@ -77,9 +78,10 @@ capacity = { by_gpu_model = { H100 = 2500 } }
       qos: { maxUtilization: 0.7, metric: { metric: 'p95_ms', labels: {}, target: 250, aggregate: 'max' } },
       constraints: { providers: ['aws'], purchase: ['on-demand', 'spot'], maxSpotFraction: 0.5, minNodes: 2 },
     }));
-    expect(api?.actuation).toEqual(expect.objectContaining({ mode: 'auto', minNodes: 2, cooldownSeconds: 120 }));
+    expect(api?.actuation).toEqual(expect.objectContaining({ mode: 'auto', minNodes: 2, cooldownSeconds: 120, providers: ['k8s-prod'] }));
     expect(gpu).toEqual(expect.objectContaining({ demand: { metric: 'tokens', labels: { model: 'llama' }, aggregate: 'max' }, leadTimeSeconds: null }));
     expect(gpu?.actuation.mode).toBe('recommend');
+    expect(gpu?.actuation.providers).toBeUndefined();
     expect(withPoolQueries(config).telemetry.sources.prometheus.queries).toEqual(['up', 'sum(rate(http_requests_total[1m]))']);
   });
 

@@ -23,7 +23,7 @@ export interface PoolActuation {
    */
   readonly disruptionBudgetPercent: number;
   readonly readiness: ReadinessPolicy;
-  /** Provider instances (names or kinds) the pool's new nodes may start on; empty or absent: any (`constraints.providers`). */
+  /** Provider instances (names or kinds) the pool's new nodes may start on; empty or absent: any (the pool's `start_on`). */
   readonly providers?: readonly string[];
 }
 

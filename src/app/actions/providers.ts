@@ -8,7 +8,7 @@ import type { CloudProvider } from '../../ports/cloud-provider.js';
 export interface ProviderResolver {
   /**
    * The provider instance that starts nodes of this offering; undefined when none is configured for it.
-   * `allowed` (a pool's `constraints.providers`: instance names or kinds) narrows the choice when not empty.
+   * `allowed` (a pool's `start_on`: instance names or kinds) narrows the choice when not empty.
    */
   forOffering(offering: Offering, allowed?: readonly string[]): CloudProvider | undefined;
   /** The provider instance with this name (nodes remember theirs). */
