@@ -41,6 +41,7 @@ export function createConfiguredForecastService(deps: ForecastServiceDeps): Fore
     engine: () => loadForecastEngine(models),
     quantile: config.quantile,
     refitSeconds: parseDuration(config.refit_interval) / 1000,
+    maxFitsPerIteration: config.max_fits_per_iteration,
     models,
     historyWindowSeconds: parseDuration(config.history_window) / 1000,
     origins: config.backtest_origins,

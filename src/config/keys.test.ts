@@ -44,7 +44,7 @@ describe('configKeys', () => {
       'actions.ready_timeout', 'actions.stop_timeout', 'actions.poll_interval', 'actions.provider_rate_limit',
       'actions.provider_rate_burst',
       'loop.enabled', 'loop.interval', 'loop.replan_interval', 'loop.forecast_quantile', 'loop.qos_boost', 'pools', 'demo.enabled',
-      'forecast.quantile', 'forecast.refit_interval', 'forecast.models', 'forecast.history_window', 'forecast.backtest_origins',
+      'forecast.quantile', 'forecast.refit_interval', 'forecast.max_fits_per_iteration', 'forecast.models', 'forecast.history_window', 'forecast.backtest_origins',
       'forecast.anomaly_detection', 'forecast.anomaly_algorithm',
     ]);
     expect(keys.find((k) => k.key === 'server.body_limit')).toMatchObject({

@@ -54,6 +54,33 @@ describe('EnsembleDemandForecaster', () => {
     expect(fits.map((f) => f.reason)).toEqual(['first', 'schedule']);
   });
 
+  it('fits at most maxFitsPerIteration pools per decision time; the rest keep their fit or plan for the latest value', async () => {
+    const fits: PoolFit[] = [];
+    const forecaster = createEnsembleDemandForecaster({ engine, refitSeconds: 3600, maxFitsPerIteration: 2, models: ['snaive_daily', 'ets'], onFit: (f) => { fits.push(f); } });
+    const values = diurnal(3);
+    const pools = ['a', 'b', 'c', 'd', 'e'];
+    const decide = async (n: number) => {
+      const out = [];
+      for (const pool of pools) {
+        out.push(await forecaster.planningDemand({ pool, history: { startSeconds: START, stepSeconds: STEP, values: values.slice(0, n) }, leadTimeSeconds: 600, intervalSeconds: 300, nowSeconds: START + (n - 1) * STEP }));
+      }
+      return out;
+    };
+    const base = 2 * DAY_STEPS;
+    const first = await decide(base);
+    expect(fits.map((f) => f.pool)).toEqual(['a', 'b']);
+    expect(first.slice(2).every((e) => e.model === 'naive' && e.demand === e.observed && /deferred/.test(e.detail))).toBe(true);
+    await decide(base + 1);
+    await decide(base + 2);
+    expect(fits.map((f) => f.pool)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    // An hour later every pool is due on schedule: two refit, the other three keep their cached fit (not naive).
+    const later = await decide(base + 14);
+    expect(fits.slice(5).map((f) => f.reason)).toEqual(['schedule', 'schedule']);
+    const kept = later.filter((e) => /deferred/.test(e.detail));
+    expect(kept).toHaveLength(3);
+    expect(kept.every((e) => e.model.startsWith('ensemble'))).toBe(true);
+  });
+
   it('refits at once when demand breaks out of the forecast interval (a level shift)', async () => {
     const fits: PoolFit[] = [];
     const forecaster = createEnsembleDemandForecaster({ engine, refitSeconds: 6 * 3600, onFit: (f) => { fits.push(f); } });

@@ -40,6 +40,12 @@ export interface EnsembleDemandForecasterOptions {
   readonly breakoutPoints?: number;
   /** Called after each fit (the ForecastService records fits, forecasts and anomalies through it). */
   readonly onFit?: (fit: PoolFit) => void | Promise<void>;
+  /**
+   * Most fits per decision time (`nowSeconds`: one loop iteration), so many pools falling due together never
+   * make one iteration slow (forecast.max_fits_per_iteration). Past it, a pool keeps its cached fit while that
+   * still covers the window, else plans for the latest value, and is fitted at a later iteration. Default 8.
+   */
+  readonly maxFitsPerIteration?: number;
 }
 
 /** One fit of one pool, as handed to `onFit`. */
@@ -83,6 +89,9 @@ export class EnsembleDemandForecaster implements DemandForecaster {
   /** Refits asked for from outside (the ForecastService on a newly found level shift): pool → reason. */
   readonly #forced = new Map<string, string>();
   #engine: ForecastEngine | undefined;
+  readonly #maxFits: number;
+  /** Fits made at one decision time (the fit budget). */
+  #fitsAt = { now: Number.NaN, count: 0 };
 
   constructor(options: EnsembleDemandForecasterOptions) {
     this.#options = options;
@@ -90,6 +99,7 @@ export class EnsembleDemandForecaster implements DemandForecaster {
     this.#refit = Math.max(1, options.refitSeconds ?? 3600);
     this.#window = Math.max(1, options.historyWindowSeconds ?? 14 * DAY);
     this.#breakout = Math.max(1, options.breakoutPoints ?? 3);
+    this.#maxFits = Math.max(1, options.maxFitsPerIteration ?? 8);
   }
 
   /** Drops a pool's cached fit (the next call refits). */
@@ -130,7 +140,15 @@ export class EnsembleDemandForecaster implements DemandForecaster {
     const forced = this.#forced.get(pool);
     const reason = cached !== undefined && forced !== undefined && end > cached.end ? forced
       : this.#refitReason(cached, end, step, windowSeconds, history.startSeconds, values);
-    if (reason !== null) {
+    let deferred: string | null = null;
+    if (reason !== null && !this.#takeFit(request.nowSeconds)) {
+      deferred = `${reason} refit deferred to a later iteration (${this.#maxFits} fits already made in this one)`;
+      const covered = cached !== undefined && cached.step === step && end >= cached.end
+        && (cached.result.points.at(-1)?.t ?? -Infinity) >= end + windowSeconds;
+      if (!covered) {
+        return { demand: observed, observed, model: 'naive', detail: `${deferred}: planning for the latest value` };
+      }
+    } else if (reason !== null) {
       try {
         cached = await this.#fit(request, reason, end, windowSeconds);
         this.#cache.set(pool, cached);
@@ -150,8 +168,17 @@ export class EnsembleDemandForecaster implements DemandForecaster {
     const detail = plan.source === 'forecast'
       ? `${model} forecast, ${q}th percentile over the next ${windowSeconds} s: ${fmt(plan.demand)} (latest ${fmt(observed)})`
       : `${model} forecast stays below the latest value ${fmt(observed)} over the next ${windowSeconds} s: planning for it`;
-    const note = fit.result.fallback && fit.result.notes.length > 0 ? `; ${fit.result.notes[fit.result.notes.length - 1]}` : '';
+    const note = (fit.result.fallback && fit.result.notes.length > 0 ? `; ${fit.result.notes[fit.result.notes.length - 1]}` : '')
+      + (deferred === null ? '' : `; ${deferred}`);
     return { demand: plan.demand, observed, model: model === 'ensemble' ? 'ensemble' : `ensemble:${model}`, detail: detail + note };
+  }
+
+  /** Counts a fit against the budget of decision time `now`; false when that budget is spent. */
+  #takeFit(now: number): boolean {
+    if (this.#fitsAt.now !== now) this.#fitsAt = { now, count: 0 };
+    if (this.#fitsAt.count >= this.#maxFits) return false;
+    this.#fitsAt.count += 1;
+    return true;
   }
 
   /** Null when the cached fit still serves; else why it must be refitted. Also advances the breakout check. */
@@ -186,8 +213,9 @@ export class EnsembleDemandForecaster implements DemandForecaster {
     const y: number[] = new Array<number>(take);
     for (let i = 0; i < take; i += 1) y[i] = Number(history.values[n - take + i]);
     const startSeconds = history.startSeconds + (n - take) * step;
-    // Cover every decision window until the next scheduled refit, plus one step of slack.
-    const horizon = Math.max(1, Math.ceil((windowSeconds + this.#refit) / step) + 1);
+    // Cover every decision window until the next scheduled refit, plus a quarter of the refit interval of slack
+    // for refits deferred by the fit budget.
+    const horizon = Math.max(1, Math.ceil((windowSeconds + 1.25 * this.#refit) / step) + 1);
     let exclude: number[] = [];
     let anomalies: PoolFit['anomalies'] = [];
     if ((this.#options.anomalyDetection ?? true) && take >= 2 * MIN_HISTORY && y.every((v) => Number.isFinite(v))) {
