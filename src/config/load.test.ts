@@ -58,7 +58,7 @@ describe('loadConfig: layers', () => {
       auth: { bootstrap_admin_key: true },
       rbac: { roles: [] },
       forecast: {
-        quantile: 0.9, refit_interval: '1h', max_fits_per_iteration: 8, models: ['snaive_daily', 'snaive_weekly', 'ets', 'mstl'], history_window: '336h',
+        quantile: 0.9, refit_interval: '1h', max_fits_per_iteration: 4, models: ['snaive_daily', 'snaive_weekly', 'ets', 'mstl'], history_window: '336h',
         backtest_origins: 3, anomaly_detection: true, anomaly_algorithm: 'mad',
       },
       actions: {

@@ -419,7 +419,7 @@ export const PoolsSchema = Type.Array(PoolEntrySchema, { default: [], descriptio
 export const ForecastSchema = Type.Object({
   quantile: Type.Number({ default: 0.9, exclusiveMinimum: 0.5, exclusiveMaximum: 1, description: 'Forecast quantile a pool plans for over start-up lead time + decision interval (docs/forecasting.md: 0.9 covers 9 steps in 10 at the cost of ~1.3 interval half-widths of headroom).' }),
   refit_interval: duration('1h', 'Refit (backtest, reweight, recalibrate) every series at least this often; a detected changepoint refits at once.'),
-  max_fits_per_iteration: Type.Integer({ default: 8, minimum: 1, maximum: 10_000, description: 'Most pools (re)fitted in one loop iteration; the others keep their last fit (or plan for the latest value) until a later one, so iterations stay short.' }),
+  max_fits_per_iteration: Type.Integer({ default: 4, minimum: 1, maximum: 10_000, description: 'Most pools (re)fitted in one loop iteration; the others keep their last fit (or plan for the latest value) until a later one, so iterations stay short.' }),
   models: Type.Array(Type.Union(['snaive_daily', 'snaive_weekly', 'ets', 'mstl', 'prophet', 'lstm'].map((m) => Type.Literal(m))), {
     default: ['snaive_daily', 'snaive_weekly', 'ets', 'mstl'], minItems: 1,
     description: 'Candidate models of the ensemble. prophet and lstm are opt-in: seconds of CPU per fit each.',

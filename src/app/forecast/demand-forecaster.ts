@@ -43,7 +43,7 @@ export interface EnsembleDemandForecasterOptions {
   /**
    * Most fits per decision time (`nowSeconds`: one loop iteration), so many pools falling due together never
    * make one iteration slow (forecast.max_fits_per_iteration). Past it, a pool keeps its cached fit while that
-   * still covers the window, else plans for the latest value, and is fitted at a later iteration. Default 8.
+   * still covers the window, else plans for the latest value, and is fitted at a later iteration. Default 4.
    */
   readonly maxFitsPerIteration?: number;
 }
@@ -99,7 +99,7 @@ export class EnsembleDemandForecaster implements DemandForecaster {
     this.#refit = Math.max(1, options.refitSeconds ?? 3600);
     this.#window = Math.max(1, options.historyWindowSeconds ?? 14 * DAY);
     this.#breakout = Math.max(1, options.breakoutPoints ?? 3);
-    this.#maxFits = Math.max(1, options.maxFitsPerIteration ?? 8);
+    this.#maxFits = Math.max(1, options.maxFitsPerIteration ?? 4);
   }
 
   /** Drops a pool's cached fit (the next call refits). */
