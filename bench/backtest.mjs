@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Backtests on real workload traces (issue #8, docs/backtest.md): derives demand CSVs from ../shared/data/workloads
 // into a temporary directory, runs `governator backtest --json` on each with the scenarios in bench/backtest/, and
-// prints one markdown table per trace (the tables in docs/benchmarks.md, "Backtests").
+// prints one markdown table per trace (the tables in docs/benchmarks.md, "Backtest").
 //
 //   npm run build && node bench/backtest.mjs [--only nasa|alibaba|azure] [--nasa-step 5m] [--report-dir DIR]
 import { spawnSync } from 'node:child_process';
@@ -99,7 +99,9 @@ for (const run of runs) {
   }
   const { policies } = JSON.parse(res.stdout);
   const h = policies.hindsight?.cost;
-  console.log(`### ${run.title}${run.step ? `, step ${run.step}` : ''} (${seconds} s wall)\n`);
+  const { options } = JSON.parse(readFileSync(join(root, 'bench', 'backtest', run.scenario), 'utf8'));
+  const planner = options ? `, planner options ${JSON.stringify(options)}` : '';
+  console.log(`### ${run.title}${run.step ? `, step ${run.step}` : ''}${planner} (${seconds} s wall)\n`);
   console.log('| policy | cost | per 1,000 units | vs hindsight | SLO-violation time | start/stop actions |');
   console.log('|---|---|---|---|---|---|');
   for (const [name, p] of Object.entries(policies)) {

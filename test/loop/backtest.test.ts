@@ -167,6 +167,18 @@ describe('HeadroomForecaster (what the Governator policy plans for)', () => {
     expect(estimate.demand).toBeLessThan(2 * 22);
   });
 
+  it('refits as a short history grows instead of keeping its first fit for an hour', () => {
+    // 15 minutes of ramp (30 points of 30 s), then 35 minutes flat: the median growth becomes 0 once the flat part dominates.
+    const values = [...Array.from({ length: 30 }, (_, i) => i + 1), ...Array.from({ length: 70 }, () => 30)];
+    const forecaster = new HeadroomForecaster({ quantile: 0.5 });
+    const at = (n: number) => forecaster.estimate({
+      pool: 'p', history: { startSeconds: 0, stepSeconds: 30, values: values.slice(0, n) }, leadTimeSeconds: 60, intervalSeconds: 30, nowSeconds: n * 30,
+    }).demand;
+    expect(at(30)).toBeGreaterThan(31); // fitted on the ramp alone
+    for (let n = 31; n < 100; n += 1) at(n);
+    expect(at(100)).toBeCloseTo(30, 6);
+  });
+
   it('never plans below the latest value; with little history plans for the recent peak and says so', () => {
     const short = new HeadroomForecaster().estimate(request([3, 9, 4], 60));
     expect(short.model).toBe('naive');

@@ -55,6 +55,8 @@ export interface HeadroomOptions {
 
 interface Fit {
   readonly at: number;
+  /** History points the fit saw. */
+  readonly points: number;
   readonly horizon: number;
   readonly step: number;
   /** The `quantile` of the relative growth g (see HeadroomForecaster). */
@@ -85,8 +87,9 @@ const MAX_GROWTH = 10;
  * until demand has stayed lower for a whole horizon. Relating growth to max(peak, L) rather than to the peak alone
  * keeps a rise from near zero (a cold start, a night) from reading as a ×10 growth to apply at every level.
  *
- * The quantile is refit every `refitSeconds` (not every iteration), which keeps a backtest over months of
- * 1-minute data fast: O(window) work once an hour, O(h) per step.
+ * The quantile is refit every `refitSeconds` (not every iteration), and whenever the history has grown by a quarter
+ * since the last fit, which keeps a backtest over months of 1-minute data fast: O(window) work once an hour,
+ * O(h) per step.
  */
 export class HeadroomForecaster implements DemandForecaster {
   readonly #quantile: number;
@@ -120,7 +123,9 @@ export class HeadroomForecaster implements DemandForecaster {
     }
     const end = history.startSeconds + (n - 1) * step;
     let fit = this.#fits.get(request.pool);
-    if (fit === undefined || fit.horizon !== horizon || fit.step !== step || end - fit.at >= this.#refit || end < fit.at) {
+    // Refit on schedule, and sooner while the history is still short: whenever it has grown by a quarter (a fit
+    // made from the first 30 points must not stand for an hour of new data). Geometric growth keeps it O(n) in all.
+    if (fit === undefined || fit.horizon !== horizon || fit.step !== step || end - fit.at >= this.#refit || end < fit.at || n >= fit.points * 1.25) {
       fit = this.#fit(values, step, horizon, end);
       this.#fits.set(request.pool, fit);
     }
@@ -173,7 +178,7 @@ export class HeadroomForecaster implements DemandForecaster {
     const growth = growths.length === 0 ? 0 : Math.min(quantileOf(growths, this.#quantile), MAX_GROWTH);
     const period = Math.round(DAY / step);
     const seasonal = n > period + horizon && step <= 3600 ? period : null;
-    return { at: end, horizon, step, growth, level, seasonalCap: seasonal === null ? null : Math.max(growth * 2, 0.5), period: seasonal };
+    return { at: end, points: n, horizon, step, growth, level, seasonalCap: seasonal === null ? null : Math.max(growth * 2, 0.5), period: seasonal };
   }
 }
 
