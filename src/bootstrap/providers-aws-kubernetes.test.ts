@@ -4,36 +4,22 @@
  * here reaches a network: EC2 calls stop at aws-sdk-client-mock, and building a Kubernetes provider only loads
  * its kubeconfig.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../adapters/clock/fake.js';
-import { ManualScheduler } from '../adapters/clock/manual-scheduler.js';
-import { IN_MEMORY, openPgliteStore } from '../adapters/storage/pglite/index.js';
-import { generateMasterKey } from '../app/credentials/cipher.js';
-import { CredentialService } from '../app/credentials/service.js';
-import { ProviderRegistry } from '../app/providers/registry.js';
-import { loadConfig } from '../config/load.js';
-import { isGovError } from '../core/errors.js';
 import type { Offering } from '../core/model/offering.js';
-import type { Store } from '../ports/store.js';
-import { providerFactories, providerSpecsFromConfig } from './providers.js';
+import { govRejection, registryHarness, type RegistryHarness, type StoredCredential } from '../../test/support/provider-registry.js';
 
 const ec2 = mockClient(EC2Client);
-let store: Store;
+let harness: RegistryHarness;
 let dir: string;
 beforeAll(async () => {
-  store = await openPgliteStore({ dataDir: IN_MEMORY });
-  await store.migrate();
-  dir = mkdtempSync(join(tmpdir(), 'gov-providers-'));
+  harness = await registryHarness({ prefix: 'gov-providers-', credentials: CREDENTIALS, offerings: [spot, onDemand] });
+  dir = harness.dir;
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => harness.close());
 beforeEach(() => { ec2.reset(); });
 
 const KUBECONFIG = [
@@ -51,30 +37,13 @@ const spot: Offering = {
 };
 const onDemand: Offering = { ...spot, id: 'aws:us-east-1:m5.xlarge:on-demand', instanceType: 'm5.xlarge', vcpus: 4, memoryGiB: 16, gpu: null, purchase: 'on-demand', pricePerHour: 0.192 };
 
-function configFile(toml: string): string {
-  const path = join(dir, `governator-${Math.random().toString(36).slice(2)}.toml`);
-  writeFileSync(path, toml);
-  return path;
-}
+const registryFor = (toml: string, env: Record<string, string> = {}) => harness.registryFor(toml, env);
+const rejection = govRejection;
 
-async function registryFor(toml: string, env: Record<string, string> = {}) {
-  const { config } = loadConfig({ env, cwd: dir, flags: { config: configFile(toml) } });
-  const clock = new FakeClock();
-  const credentials = new CredentialService({ repository: store.credentials.secrets, clock, key: generateMasterKey() });
-  await credentials.put({ name: 'aws-prod', provider: 'aws', values: { access_key_id: 'AKIAIOSFODNN7EXAMPLE', secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }, createdBy: 'test' });
-  await credentials.put({ name: 'k8s-prod', provider: 'kubernetes', values: { kubeconfig: KUBECONFIG }, createdBy: 'test' });
-  const registry = new ProviderRegistry({
-    factories: providerFactories({ clock, offerings: () => [spot, onDemand], dataDir: dir }),
-    credentials, clock, scheduler: new ManualScheduler(clock),
-  });
-  await registry.load(providerSpecsFromConfig(config));
-  return registry;
-}
-
-async function rejection(p: Promise<unknown>) {
-  try { await p; } catch (error) { if (isGovError(error)) return error; throw error; }
-  throw new Error('expected a rejection');
-}
+const CREDENTIALS: StoredCredential[] = [
+  { name: 'aws-prod', provider: 'aws', values: { access_key_id: 'AKIAIOSFODNN7EXAMPLE', secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } },
+  { name: 'k8s-prod', provider: 'kubernetes', values: { kubeconfig: KUBECONFIG } },
+];
 
 describe('provider registry: aws', () => {
   it('builds an aws provider from config and a stored credential: region, launch template per offering, spot market options', async () => {

@@ -5,33 +5,19 @@
  * SDK boundary).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../adapters/clock/fake.js';
-import { ManualScheduler } from '../adapters/clock/manual-scheduler.js';
-import { IN_MEMORY, openPgliteStore } from '../adapters/storage/pglite/index.js';
-import { generateMasterKey } from '../app/credentials/cipher.js';
-import { CredentialService } from '../app/credentials/service.js';
-import { ProviderRegistry } from '../app/providers/registry.js';
-import { loadConfig } from '../config/load.js';
-import { isGovError } from '../core/errors.js';
 import type { Offering } from '../core/model/offering.js';
-import type { Store } from '../ports/store.js';
-import { providerFactories, providerSpecsFromConfig } from './providers.js';
+import { govRejection, registryHarness, type RegistryHarness, type StoredCredential } from '../../test/support/provider-registry.js';
 
-let store: Store;
+let harness: RegistryHarness;
 let dir: string;
 beforeAll(async () => {
-  store = await openPgliteStore({ dataDir: IN_MEMORY });
-  await store.migrate();
-  dir = mkdtempSync(join(tmpdir(), 'gov-providers-gcp-azure-'));
+  harness = await registryHarness({ prefix: 'gov-providers-gcp-azure-', credentials: CREDENTIALS });
+  dir = harness.dir;
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => harness.close());
 
 const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const SERVICE_ACCOUNT = JSON.stringify({
@@ -45,31 +31,14 @@ const offering = (o: Partial<Offering>): Offering => ({
   purchase: 'on-demand', term: null, pricePerHour: 0.19, available: null, source: 'bundled', asOf: null, ...o,
 });
 
-function configFile(toml: string): string {
-  const path = join(dir, `governator-${Math.random().toString(36).slice(2)}.toml`);
-  writeFileSync(path, toml);
-  return path;
-}
+const registryFor = (toml: string, env: Record<string, string> = {}) => harness.registryFor(toml, env);
+const rejection = govRejection;
 
-async function registryFor(toml: string, env: Record<string, string> = {}) {
-  const { config } = loadConfig({ env, cwd: dir, flags: { config: configFile(toml) } });
-  const clock = new FakeClock();
-  const credentials = new CredentialService({ repository: store.credentials.secrets, clock, key: generateMasterKey() });
-  await credentials.put({ name: 'gcp-prod', provider: 'gcp', values: { service_account_json: SERVICE_ACCOUNT }, createdBy: 'test' });
-  await credentials.put({ name: 'gcp-broken', provider: 'gcp', values: { service_account_json: `{"private_key": "${PRIVATE_KEY.slice(30, 60)}"` }, createdBy: 'test' });
-  await credentials.put({ name: 'azure-sp', provider: 'azure', values: { tenant_id: '72f988bf-86f1-41af-91ab-2d7cd011db47', client_id: '4d1b3c2a-9e8f-4a7b-b6c5-d4e3f2a1b0c9', client_secret: AZURE_SECRET }, createdBy: 'test' });
-  const registry = new ProviderRegistry({
-    factories: providerFactories({ clock, offerings: () => [], dataDir: dir }),
-    credentials, clock, scheduler: new ManualScheduler(clock),
-  });
-  await registry.load(providerSpecsFromConfig(config));
-  return registry;
-}
-
-async function rejection(p: Promise<unknown>) {
-  try { await p; } catch (error) { if (isGovError(error)) return error; throw error; }
-  throw new Error('expected a rejection');
-}
+const CREDENTIALS: StoredCredential[] = [
+  { name: 'gcp-prod', provider: 'gcp', values: { service_account_json: SERVICE_ACCOUNT } },
+  { name: 'gcp-broken', provider: 'gcp', values: { service_account_json: `{"private_key": "${PRIVATE_KEY.slice(30, 60)}"` } },
+  { name: 'azure-sp', provider: 'azure', values: { tenant_id: '72f988bf-86f1-41af-91ab-2d7cd011db47', client_id: '4d1b3c2a-9e8f-4a7b-b6c5-d4e3f2a1b0c9', client_secret: AZURE_SECRET } },
+];
 
 describe('provider registry: gcp', () => {
   it('builds a gcp provider from config and a stored service account key; zones come from the settings', async () => {
