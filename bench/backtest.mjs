@@ -19,6 +19,7 @@ const opt = (name, fallback) => {
 };
 const only = opt('only', null);
 const reportDir = opt('report-dir', null);
+const forecaster = opt('forecaster', null); // headroom (default) or ensemble: Governator's forecaster
 if (reportDir) mkdirSync(reportDir, { recursive: true });
 const dir = mkdtempSync(join(tmpdir(), 'governator-backtest-'));
 
@@ -88,6 +89,7 @@ for (const run of runs) {
   const trace = run.trace();
   const argv = [join(root, 'bin', 'governator.js'), 'backtest', '--scenario', join(root, 'bench', 'backtest', run.scenario), '--trace', trace, '--json'];
   if (run.step) argv.push('--step', run.step);
+  if (forecaster) argv.push('--forecaster', forecaster);
   if (reportDir) argv.push('--report', join(reportDir, `${run.key}.html`));
   const began = Date.now();
   const res = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

@@ -81,7 +81,19 @@ describe('governator backtest', () => {
     expect(res.stdout).not.toMatch(/^reactive/m);
   });
 
+  it('--forecaster ensemble runs Governator with the forecasting ensemble and names it in the header', async () => {
+    const res = await runCli(['backtest', '--scenario', scenario, '--trace', trace, '--policies', 'governator,hindsight', '--forecaster', 'ensemble', '--json'], { cwd: dir, timeoutMs: 120_000 });
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as { policies: Record<string, { cost: number; sloViolationShare: number }> };
+    expect(Object.keys(out.policies)).toEqual(['governator', 'hindsight']);
+    expect(out.policies.governator!.cost).toBeGreaterThan(0);
+    expect(out.policies.governator!.sloViolationShare).toBeLessThanOrEqual(1);
+    const table = await runCli(['backtest', '--scenario', scenario, '--trace', trace, '--policies', 'governator', '--forecaster', 'ensemble'], { cwd: dir, timeoutMs: 120_000 });
+    expect(table.stdout).toContain('ensemble forecaster (snaive_daily, snaive_weekly, ets, mstl), forecast quantile 0.9');
+  });
+
   it.each([
+    ['an unknown forecaster', () => ['--scenario', scenario, '--trace', trace, '--forecaster', 'crystal-ball'], /--forecaster "crystal-ball": choose headroom or ensemble/],
     ['a missing trace file', () => ['--scenario', scenario, '--trace', join(dir, 'nope.csv')], /nope\.csv/],
     ['a missing scenario file', () => ['--scenario', join(dir, 'nope.json'), '--trace', trace], /cannot read the scenario file .*nope\.json/],
     ['a trace with a bad value', () => ['--scenario', scenario, '--trace', write('bad-value.csv', 'timestamp,value\n2026-01-01T00:00:00Z,1\n2026-01-01T00:01:00Z,lots\n')], /bad-value\.csv:3/],

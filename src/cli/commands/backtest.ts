@@ -18,6 +18,7 @@ interface BacktestOptions {
   policies?: string;
   leadTime?: string;
   seed?: string;
+  forecaster?: string;
 }
 
 function readJson(file: string): unknown {
@@ -58,14 +59,19 @@ export function registerBacktest(program: Command): void {
     .option('--policies <list>', 'comma-separated subset of governator,static-peak,reactive,consolidation,hindsight')
     .option('--lead-time <duration>', 'start-up lead time the loop plans for (default: 90s CPU, 7m GPU, 10m owned)')
     .option('--seed <n>', 'seed of the simulated cloud\'s start-up delays (default 1)')
+    .option('--forecaster <kind>', 'Governator\'s forecaster: headroom (default; loop.forecast_quantile) or ensemble (the [forecast] ensemble serve uses)')
     .action(async (opts: BacktestOptions, cmd: Command) => {
-      const [{ loadCatalog }, { backtestEnvironment, readTrace }, { runBacktest, POLICIES }, { renderBacktestReport }, { parseScenario }, { HeadroomForecaster }, progress] = await Promise.all([
+      const [{ loadCatalog }, { backtestEnvironment, backtestForecaster, BACKTEST_FORECASTERS, readTrace }, { runBacktest, POLICIES }, { renderBacktestReport }, { parseScenario }, progress] = await Promise.all([
         import('../../bootstrap/catalog.js'), import('../../bootstrap/backtest.js'), import('../../app/loop/backtest.js'),
-        import('../../app/loop/report.js'), import('../../core/planner/scenario.js'), import('../../app/loop/forecaster.js'), import('cli-progress'),
+        import('../../app/loop/report.js'), import('../../core/planner/scenario.js'), import('cli-progress'),
       ]);
       // The same settings `serve` runs the loop with (governator.toml, GOVERNATOR_*, --set): the forecast quantile, the catalog.
       const { config } = loadCommandConfig(cmd);
-      const quantile = config.loop.forecast_quantile;
+      const kind = opts.forecaster ?? 'headroom';
+      if (!(BACKTEST_FORECASTERS as readonly string[]).includes(kind)) {
+        throw new GovError('GOV_VALIDATION', `--forecaster ${JSON.stringify(kind)}: choose ${BACKTEST_FORECASTERS.join(' or ')}`, { details: { field: '--forecaster' } });
+      }
+      const forecaster = backtestForecaster(kind as (typeof BACKTEST_FORECASTERS)[number], config);
       const stepSeconds = seconds('--step', opts.step);
       const leadTimeSeconds = seconds('--lead-time', opts.leadTime);
       const seed = opts.seed === undefined ? 1 : Number(opts.seed);
@@ -109,7 +115,7 @@ export function registerBacktest(program: Command): void {
         planOptions: scenario.options,
         policies,
         ...(leadTimeSeconds === undefined ? {} : { leadTimeSeconds }),
-        forecaster: () => new HeadroomForecaster({ quantile }),
+        forecaster: forecaster.make,
         ...env,
         onProgress: (done, total, policy) => {
           if (policy !== current) {
@@ -137,7 +143,7 @@ export function registerBacktest(program: Command): void {
         return;
       }
       const out = (line = '') => process.stdout.write(`${line}\n`);
-      out(`Backtest of pool ${result.pool}: ${result.steps} steps of ${result.stepSeconds} s, lead time ${result.leadTimeSeconds} s, ${result.candidates} candidate offerings, forecast quantile ${quantile}`);
+      out(`Backtest of pool ${result.pool}: ${result.steps} steps of ${result.stepSeconds} s, lead time ${result.leadTimeSeconds} s, ${result.candidates} candidate offerings, ${forecaster.description}`);
       out();
       printTable(['POLICY', 'COST', `PER 1,000 ${result.unit.replace(/\/s$/, '')}`, 'SLO VIOLATION', 'ACTIONS', 'WALL'], policies.map((p) => {
         const r = result.policies[p]!;
