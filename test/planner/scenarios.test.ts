@@ -407,3 +407,14 @@ describe('planner: table of scenarios with known optimal cost', () => {
     });
   }
 });
+
+describe('planner explanations', () => {
+  it('print demand rounded like the other figures, not as a binary float', async () => {
+    const doc = { offerings: [{ id: 'a', provider: 'aws', region: 'r', instanceType: 'a', vcpus: 4, memoryGiB: 16, purchase: 'on-demand', pricePerHour: 1 }], pools: [{ name: 'p', unit: 'cores', demand: 0.1 + 0.2, capacity: { perVcpu: 1 }, qos: { maxUtilization: 1 } }], nodes: [] };
+    const parsed = parseScenario(doc);
+    const p = await plan({ ...parsed, now: LONG_AGO }, parsed.options, highs);
+    const line = p.explanation.find((l) => l.startsWith('Pool p: demand'));
+    expect(line).toContain('demand 0.3 cores');
+    expect(line).not.toContain('0.30000000000000004');
+  });
+});

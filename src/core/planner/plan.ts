@@ -471,7 +471,7 @@ function explain(e: ExplainInput): string[] {
   for (const u of e.unmet.slice(0, LISTED)) lines.push(`Unmet: pool ${u.pool} ${u.constraint}: ${u.detail}.`);
 
   lines.push(...e.pools.slice(0, LISTED).map((p) =>
-    `Pool ${p.name}: demand ${p.demand} ${p.unit} needs capacity ${p.requiredCapacity}; before ${p.nodesBefore} node(s), capacity ${p.capacityBefore}, ${pct(p.utilizationBefore)} utilised, ${money(p.costPerHourBefore)}; after ${p.nodesAfter} node(s), capacity ${p.capacityAfter}, ${pct(p.utilizationAfter)} utilised, ${money(p.costPerHourAfter)}.`));
+    `Pool ${p.name}: demand ${round6(p.demand)} ${p.unit} needs capacity ${p.requiredCapacity}; before ${p.nodesBefore} node(s), capacity ${p.capacityBefore}, ${pct(p.utilizationBefore)} utilised, ${money(p.costPerHourBefore)}; after ${p.nodesAfter} node(s), capacity ${p.capacityAfter}, ${pct(p.utilizationAfter)} utilised, ${money(p.costPerHourAfter)}.`));
   if (e.pools.length > LISTED) lines.push(`… and ${e.pools.length - LISTED} more pool(s) (see pools).`);
 
   if (e.binding.length > 0) {
