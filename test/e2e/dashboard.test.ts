@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +52,13 @@ describeWithChromium('dashboard (Chromium)', () => {
   let viewerKey: string;
 
   beforeAll(async () => {
-    // The tests run what `npm run build` ships: build the dashboard from web/ now (about a second).
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'web/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    // The tests run what `npm run build` ships: build the dashboard from web/ now (about a second), beside
+    // dist/web, then swap it in, so a server already serving dist/web (another suite) never sees it half-built.
+    const fresh = join(ROOT, 'dist', `web-build-${process.pid}`);
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'web/vite.config.ts'),
+      '--outDir', fresh, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    rmSync(WEB_ROOT, { recursive: true, force: true });
+    renameSync(fresh, WEB_ROOT);
     dir = mkdtempSync(join(tmpdir(), 'gov-e2e-'));
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir);
