@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startServe, type ServeProcess } from '../support/cli.js';
 import { describeWithChromium, launchChromium } from '../support/chromium.js';
-import { signIn } from './support.js';
+import { api, signIn } from './support.js';
 
 /**
  * The dashboard against the first-run demo (issue #9 "Must show", issue #8 part 4): the real `governator serve
@@ -23,16 +23,6 @@ const START_MS = 150_000;
 const APPROVE_POOL = 'llm-inference';
 
 interface PlanRow { id: number; pool: string; mode: string; status: string }
-
-async function api<T>(base: string, key: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : {}) as T };
-}
 
 const planIds = async (page: Page): Promise<number[]> =>
   (await page.locator('article.plan').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-plan'))))).filter((n) => Number.isFinite(n));
@@ -51,9 +41,9 @@ describeWithChromium('dashboard on the demo (serve --demo, Chromium)', () => {
     serve = await startServe(['--demo'], { env: { GOVERNATOR_DATA_DIR: dir, GOVERNATOR_LOG_LEVEL: 'info' }, timeoutMs: START_MS });
     adminKey = readFileSync(join(dir, 'initial-admin-key'), 'utf8').trim();
     const make = async (role: string) => {
-      const res = await api<{ key: string }>(serve.baseUrl, adminKey, '/api/v1/keys', { name: `e2e-${role}`, role });
+      const res = await api<{ key: string }>(serve.baseUrl, adminKey, '/api/v1/keys', { body: { name: `e2e-${role}`, role } });
       expect(res.status).toBe(201);
-      return res.json.key;
+      return res.body.key;
     };
     operatorKey = await make('operator');
     viewerKey = await make('viewer');
@@ -76,7 +66,7 @@ describeWithChromium('dashboard on the demo (serve --demo, Chromium)', () => {
       // The overview shows the demo fleet: the same total as the API, and the simulated cloud in the breakdown.
       await expect.poll(async () => {
         const shown = await page.getByTestId('total-nodes').locator('.card-value').textContent();
-        const { json } = await api<{ total_nodes: number }>(serve.baseUrl, adminKey, '/api/v1/overview');
+        const { body: json } = await api<{ total_nodes: number }>(serve.baseUrl, adminKey, '/api/v1/overview');
         return json.total_nodes > 0 && shown === json.total_nodes.toLocaleString('en-US');
       }, { timeout: 30_000 }).toBe(true);
       await page.locator('tr[data-key="demo-sim"]').waitFor();
@@ -96,7 +86,7 @@ describeWithChromium('dashboard on the demo (serve --demo, Chromium)', () => {
       const before = await countText();
       let approved: number | null = null;
       for (let attempt = 0; attempt < 5 && approved === null; attempt++) {
-        const { json } = await api<{ plans: PlanRow[] }>(serve.baseUrl, adminKey, `/api/v1/plans?status=pending-approval&pool=${APPROVE_POOL}`);
+        const { body: json } = await api<{ plans: PlanRow[] }>(serve.baseUrl, adminKey, `/api/v1/plans?status=pending-approval&pool=${APPROVE_POOL}`);
         const waiting = json.plans[0];
         if (waiting === undefined) {
           await new Promise((r) => setTimeout(r, 5000));
@@ -111,7 +101,7 @@ describeWithChromium('dashboard on the demo (serve --demo, Chromium)', () => {
         if (status !== 'superseded') approved = waiting.id;
       }
       expect(approved, 'no plan of the approve pool could be approved').not.toBeNull();
-      const statusOf = async (id: number) => (await api<{ plans: PlanRow[] }>(serve.baseUrl, adminKey, `/api/v1/plans?pool=${APPROVE_POOL}&limit=100`)).json.plans.find((p) => p.id === id)?.status;
+      const statusOf = async (id: number) => (await api<{ plans: PlanRow[] }>(serve.baseUrl, adminKey, `/api/v1/plans?pool=${APPROVE_POOL}&limit=100`)).body.plans.find((p) => p.id === id)?.status;
       await expect.poll(() => statusOf(approved!), { timeout: 60_000 }).toMatch(/^(running|succeeded)$/);
       // The approved plan starts a node on the simulated cloud: the Nodes page changes without a reload.
       await page.getByRole('link', { name: 'Nodes' }).click();
@@ -130,10 +120,10 @@ describeWithChromium('dashboard on the demo (serve --demo, Chromium)', () => {
       await viewer.getByText('can see plans but not approve them').waitFor();
       expect(await viewer.getByRole('button', { name: 'Approve' }).count()).toBe(0);
       // And the API refuses it anyway.
-      const { json } = await api<{ plans: PlanRow[] }>(serve.baseUrl, adminKey, `/api/v1/plans?pool=${APPROVE_POOL}&limit=1`);
-      const refused = await api<{ error: { code: string } }>(serve.baseUrl, viewerKey, `/api/v1/plans/${json.plans[0]!.id}/approve`, {});
+      const { body: json } = await api<{ plans: PlanRow[] }>(serve.baseUrl, adminKey, `/api/v1/plans?pool=${APPROVE_POOL}&limit=1`);
+      const refused = await api<{ error: { code: string } }>(serve.baseUrl, viewerKey, `/api/v1/plans/${json.plans[0]!.id}/approve`, { method: 'POST', body: {} });
       expect(refused.status).toBe(403);
-      expect(refused.json.error.code).toBe('GOV_FORBIDDEN');
+      expect(refused.body.error.code).toBe('GOV_FORBIDDEN');
     } finally {
       await viewer.close();
     }

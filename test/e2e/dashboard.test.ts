@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { openPgliteStore } from '../../src/adapters/storage/pglite/index.js';
 import { EventBus } from '../../src/app/events.js';
 import { startServe, type ServeProcess } from '../support/cli.js';
+import { api, signIn } from './support.js';
 import { describeWithChromium, launchChromium } from '../support/chromium.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { seededFleet, utilisationSeries } from '../../scripts/dashboard/demo-fleet.mjs';
@@ -26,23 +27,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEB_ROOT = join(ROOT, 'dist', 'web');
 const FLEET = 1000;
 const UTILISATION = 'node_utilization';
-
-async function api(base: string, key: string, path: string, init: { method?: string; body?: unknown } = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${key}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
-async function signIn(page: Page, base: string, key: string): Promise<void> {
-  await page.goto(`${base}/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-}
 
 describeWithChromium('dashboard (Chromium)', () => {
   let browser: Browser;
