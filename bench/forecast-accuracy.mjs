@@ -5,6 +5,7 @@
 //   node bench/forecast-accuracy.mjs --models snaive_daily,snaive_weekly,ets,mstl,prophet,lstm --trace nasa-5min
 //   node bench/forecast-accuracy.mjs --origins 6 --json
 //   node bench/forecast-accuracy.mjs --no-anomalies                 # the ensemble without anomaly screening
+//   node bench/forecast-accuracy.mjs --screen-singles               # single models get the screened history too
 //
 // For each trace and each origin, every model alone and the default ensemble are fitted on the history before
 // the origin (14 days, --history-days) and forecast the horizon; MASE (scaled by the in-sample seasonal-naive error,
@@ -12,7 +13,8 @@
 // over origins. Nothing after the origin is seen by the models, so coverage here is out-of-sample.
 // The ensemble row runs the production path (src/app/forecast/demand-forecaster.ts): the history is screened for
 // anomalies first and flagged spikes, dips and outages are excluded from fitting (unless the detector flags more
-// than a tenth of it). Single-model rows see the raw history; --no-anomalies gives the ensemble raw history too.
+// than a tenth of it). Single-model rows see the raw history (--screen-singles: the screened one, to compare
+// like with like); --no-anomalies gives the ensemble raw history too.
 //
 // Traces:
 //   nasa-5min, nasa-1min  NASA KSC HTTP requests, Jul–Aug 1995 (requests per step). Origins at midnight on days
@@ -40,8 +42,9 @@ const ONLY = opt('trace', undefined);
 const MAX_ORIGINS = Number(opt('origins', '8'));
 const JSON_OUT = args.includes('--json');
 const HISTORY_DAYS = Number(opt('history-days', '14'));
-const BACKTEST_ORIGINS = Number(opt('backtest-origins', '3'));
+const BACKTEST_ORIGINS = Number(opt('backtest-origins', '0'));
 const SCREEN = !args.includes('--no-anomalies');
+const SCREEN_SINGLES = args.includes('--screen-singles');
 const DATA = '../shared/data/workloads';
 
 function need(path) {
@@ -141,7 +144,7 @@ for (const trace of traces) {
       const models = name === 'ensemble' ? MODELS : [name];
       let r;
       try {
-        r = await forecastSeries(series, engine, { ...(name === 'ensemble' ? { exclude } : {}), horizon: c.horizon, models, origins: BACKTEST_ORIGINS, ...(name === 'ensemble' ? {} : { weighting: 'equal' }), ...(periods ? { periods } : {}) });
+        r = await forecastSeries(series, engine, { ...(name === 'ensemble' || SCREEN_SINGLES ? { exclude } : {}), horizon: c.horizon, models, origins: BACKTEST_ORIGINS, ...(name === 'ensemble' ? {} : { weighting: 'equal' }), ...(periods ? { periods } : {}) });
       } catch (error) {
         console.error(`${trace.name} ${name}: ${error.message}`);
         continue;

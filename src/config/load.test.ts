@@ -59,7 +59,7 @@ describe('loadConfig: layers', () => {
       rbac: { roles: [] },
       forecast: {
         quantile: 0.9, refit_interval: '1h', max_fits_per_iteration: 4, models: ['snaive_daily', 'snaive_weekly', 'ets', 'mstl'], history_window: '336h',
-        backtest_origins: 3, anomaly_detection: true, anomaly_algorithm: 'mad',
+        backtest_origins: 0, anomaly_detection: true, anomaly_algorithm: 'mad',
       },
       actions: {
         max_actions_per_hour: 60, retry_max_attempts: 5, retry_base_delay: '1s', retry_max_delay: '30s', ready_timeout: '15m',

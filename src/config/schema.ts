@@ -425,7 +425,7 @@ export const ForecastSchema = Type.Object({
     description: 'Candidate models of the ensemble. prophet and lstm are opt-in: seconds of CPU per fit each.',
   }),
   history_window: duration('336h', 'History the models are fitted on (default 14 days; 21 days lets backtests see the weekly cycle).'),
-  backtest_origins: Type.Integer({ default: 3, minimum: 1, maximum: 28, description: 'Rolling-origin backtest origins per fit; more give steadier weights and intervals, proportionally slower.' }),
+  backtest_origins: Type.Integer({ default: 0, minimum: 0, maximum: 28, description: 'Rolling-origin backtest origins per fit; more give steadier weights and intervals, proportionally slower. 0: enough to span the longest detected season, 3 to 7 (docs/forecasting.md).' }),
   anomaly_detection: Type.Boolean({ default: true, description: 'Flag outliers and changepoints on forecast series; flagged spikes, dips and outages are excluded from fitting.' }),
   anomaly_algorithm: Type.Union([Type.Literal('mad'), Type.Literal('dbscan')], { default: 'mad', description: 'augurs outlier detector (MAD or DBSCAN) across seasons of a series.' }),
 }, { additionalProperties: false, default: {} });

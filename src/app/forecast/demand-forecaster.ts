@@ -31,7 +31,7 @@ export interface EnsembleDemandForecasterOptions {
   readonly models?: readonly ModelName[];
   /** History fitted on, seconds (the latest part of what is passed). Default 14 days (forecast.history_window). */
   readonly historyWindowSeconds?: number;
-  /** Rolling-origin backtest origins per fit. Default 3 (forecast.backtest_origins). */
+  /** Rolling-origin backtest origins per fit; 0 or unset: automatic (forecast.backtest_origins). */
   readonly origins?: number;
   /** Screen history for spikes, dips and outages and exclude them from fitting. Default true. */
   readonly anomalyDetection?: boolean;

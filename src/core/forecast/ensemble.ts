@@ -5,11 +5,18 @@
  * 2. detect seasonal periods (seasonality.ts);
  * 3. rolling-origin backtest of every candidate model on the series' own history: K origins, each a forecast
  *    of the backtest horizon from the history before it;
- * 4. weights: a model whose backtest error is worse than the best seasonal naive gets weight 0; the others are
- *    weighted by inverse squared error; if the best single model beats that combination in the backtest, it
- *    takes all the weight (so the ensemble is never knowingly worse than its best member);
- * 5. prediction intervals (50/90/99%) from the combination's backtest errors: split-conformal quantiles per
- *    horizon step bucket — calibrated on this series rather than trusted from each model's own assumptions;
+ * 4. weights: seasonal naive (plain naive for a series without seasons) is the yardstick. A fitted model whose
+ *    backtest error is above the yardstick's beyond the backtest's noise (one-sided t-test at 90% on the
+ *    per-origin error differences, {@link excessT}) gets weight 0; the others are weighted by inverse squared
+ *    error; unless that combination beats the best of them in the backtest by a clear margin
+ *    ({@link COMBINATION_MARGIN}), the best takes all the weight. The yardstick itself is used only when every
+ *    fitted model did worse. Both rules are there because a few backtested days are noisy judges: averaging a
+ *    noisy seasonal naive into a smooth model, or preferring it on a mean that a single day decided, lowered
+ *    the error on the backtested days and raised it on the days that followed (measured on NASA HTTP and the
+ *    Alibaba trace, docs/benchmarks.md "Forecasting");
+ * 5. prediction intervals (50/90/99%) from the combination's backtest errors against the history as observed
+ *    (anomalies included — they happen in the future too): split-conformal quantiles per horizon step
+ *    bucket, calibrated on this series rather than trusted from each model's own assumptions;
  * 6. refit the weighted models on all the history and forecast the horizon.
  *
  * Too-short history falls back to the naive forecast with a stated reason. Pure: back-ends are injected.
@@ -30,12 +37,31 @@ export const DEFAULT_MODELS: readonly ModelName[] = ['snaive_daily', 'snaive_wee
 /** History shorter than this is forecast naively: there is not enough of it to backtest anything. */
 export const MIN_HISTORY = 16;
 
+/**
+ * Backtest origins when not set: enough consecutive origins for the backtest to span the longest detected
+ * season, at least {@link MIN_AUTO_ORIGINS} and at most {@link MAX_AUTO_ORIGINS}. A day-ahead forecast of a
+ * series with a weekly season gets 7 daily origins, so every weekday is in the comparison (with 3, a run of
+ * weekdays or a weekend decided which model won); a series with no season gets 3, the most recent behaviour.
+ */
+export function autoOrigins(periods: readonly number[], backtestHorizon: number): number {
+  const longest = periods.length > 0 ? Math.max(...periods) : 0;
+  return Math.min(MAX_AUTO_ORIGINS, Math.max(MIN_AUTO_ORIGINS, Math.ceil(longest / Math.max(1, backtestHorizon))));
+}
+export const MIN_AUTO_ORIGINS = 3;
+export const MAX_AUTO_ORIGINS = 7;
+
+/** How much lower (relative) the combination's backtest error must be than the best single model's to be used. */
+export const COMBINATION_MARGIN = 0.1;
+
 export interface ForecastOptions {
   /** Steps to forecast (≥ 1). */
   readonly horizon: number;
   /** Candidate models. Default {@link DEFAULT_MODELS}. */
   readonly models?: readonly ModelName[];
-  /** Backtest origins. Default 3. More origins: steadier weights and intervals, proportionally slower. */
+  /**
+   * Backtest origins; 0 or unset: {@link autoOrigins}. More origins: steadier weights and intervals,
+   * proportionally slower.
+   */
   readonly origins?: number;
   /** Steps forecast at each backtest origin. Default: the horizon, capped at one day of steps. */
   readonly backtestHorizon?: number;
@@ -79,6 +105,28 @@ export function imputeExcluded(values: readonly number[], exclude: readonly numb
   }
   fillGaps(y);
   return y;
+}
+
+/**
+ * One-sided t statistic of "model's per-origin error minus the yardstick's is above 0" (a Diebold–Mariano test
+ * with origins as the blocks, so errors within one backtest horizon may be correlated). One origin: the sign
+ * of the difference as ±∞, there is no spread to judge it against.
+ */
+export function excessT(model: readonly number[], yardstick: readonly number[]): number {
+  const d = model.map((e, i) => e - (yardstick[i] as number));
+  const n = d.length;
+  const mean = d.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  if (sd === 0) return mean > 0 ? Number.POSITIVE_INFINITY : mean < 0 ? Number.NEGATIVE_INFINITY : 0;
+  return mean / (sd / Math.sqrt(n));
+}
+
+/** Student's t 90% one-sided critical values by degrees of freedom (1–10; beyond, the value for 10 is used). */
+const T90 = [0, 3.078, 1.886, 1.638, 1.533, 1.476, 1.44, 1.415, 1.397, 1.383, 1.372];
+/** Critical value for `df` degrees of freedom; 0 degrees (one origin): any excess counts. */
+export function oneSidedT90(df: number): number {
+  if (df < 1) return 0;
+  return T90[Math.min(df, T90.length - 1)] as number;
 }
 
 interface Backtest {
@@ -174,9 +222,9 @@ export async function forecastSeries(series: RegularSeriesInput, engine: Forecas
   if (!(Number.isFinite(stepSeconds) && stepSeconds > 0)) throw new GovError('GOV_VALIDATION', `stepSeconds must be positive, got ${stepSeconds}`);
   if (series.values.length === 0) throw new GovError('GOV_VALIDATION', 'the history is empty; nothing to forecast from');
   const notes: string[] = [];
+  if (!series.values.some((v) => Number.isFinite(v))) throw new GovError('GOV_VALIDATION', 'the history has no finite value');
   const raw = [...series.values];
   const holes = fillGaps(raw);
-  if (holes.length === raw.length) throw new GovError('GOV_VALIDATION', 'the history has no finite value');
   if (holes.length > 0) notes.push(`${holes.length} non-finite history value(s) were interpolated`);
   const nonNegative = options.nonNegative ?? raw.every((v) => v >= 0);
   const n = raw.length;
@@ -199,7 +247,7 @@ export async function forecastSeries(series: RegularSeriesInput, engine: Forecas
   }
   const dayPeriod = Math.max(1, Math.round(86_400 / stepSeconds));
   let hb = Math.max(1, Math.min(options.backtestHorizon ?? Math.min(horizon, dayPeriod), Math.floor(n / 3)));
-  let k = Math.max(1, options.origins ?? 3);
+  let k = options.origins !== undefined && options.origins > 0 ? Math.floor(options.origins) : autoOrigins(periods, hb);
   // Fewer origins rather than none when the history is short.
   while (k > 1 && n - k * hb < MIN_HISTORY) k--;
   if (n - k * hb < MIN_HISTORY) hb = Math.max(1, n - MIN_HISTORY);
@@ -251,20 +299,30 @@ export async function forecastSeries(series: RegularSeriesInput, engine: Forecas
     return naiveFallback(y, series, horizon, nonNegative, notes, periods);
   }
   const baselineNames: ModelName[] = hasSeasonalNaive ? ['snaive_daily', 'snaive_weekly'] : ['naive'];
-  const baselineErrors = baselineNames.map((b) => errors.get(b)).filter((e): e is number => e !== undefined);
-  const baseline = baselineErrors.length > 0 ? Math.min(...baselineErrors) : Math.min(...errors.values());
-  const eligible = [...errors.entries()].filter(([, e]) => equal || e <= baseline * (1 + 1e-9));
-  for (const [name, e] of errors) {
-    if (!equal && e > baseline * (1 + 1e-9)) notes.push(`${name}: weight 0, backtest error above the seasonal-naive baseline`);
-  }
+  const perOrigin = new Map<ModelName, number[]>();
+  for (const [name, bt] of backtests) perOrigin.set(name, bt.forecasts.map((f, i) => mae(actuals[i] as number[], f)));
   let weights = new Map<ModelName, number>();
-  const exact = eligible.filter(([, e]) => e === 0);
-  if (equal) for (const [name] of eligible) weights.set(name, 1 / eligible.length);
-  else if (exact.length > 0) for (const [name] of exact) weights.set(name, 1 / exact.length);
-  else {
-    const inv = eligible.map(([name, e]) => [name, 1 / (e * e)] as const);
-    const sum = inv.reduce((a, [, v]) => a + v, 0);
-    for (const [name, v] of inv) weights.set(name, v / sum);
+  if (equal) {
+    for (const name of errors.keys()) weights.set(name, 1 / errors.size);
+  } else {
+    // The yardstick: the best baseline. A fitted model earns weight unless it did worse than the yardstick
+    // beyond the backtest's own noise; baselines are used alone only when every fitted model did.
+    const yardstick = [...errors.entries()].filter(([name]) => baselineNames.includes(name)).sort((a, b) => a[1] - b[1])[0]?.[0];
+    const fitted = [...errors.entries()].filter(([name]) => !baselineNames.includes(name));
+    const eligible: (readonly [ModelName, number])[] = [];
+    for (const [name, e] of fitted) {
+      const t = yardstick === undefined ? Number.NEGATIVE_INFINITY : excessT(perOrigin.get(name) as number[], perOrigin.get(yardstick) as number[]);
+      if (t > oneSidedT90(k - 1)) notes.push(`${name}: weight 0, its backtest error is above ${yardstick}'s beyond the noise (t = ${t === Number.POSITIVE_INFINITY ? '∞' : t.toFixed(2)} over ${k} origin(s))`);
+      else eligible.push([name, e]);
+    }
+    if (eligible.length === 0) eligible.push([yardstick as ModelName, errors.get(yardstick as ModelName) as number]);
+    const exact = eligible.filter(([, e]) => e === 0);
+    if (exact.length > 0) for (const [name] of exact) weights.set(name, 1 / exact.length);
+    else {
+      const inv = eligible.map(([name, e]) => [name, 1 / (e * e)] as const);
+      const sum = inv.reduce((a, [, v]) => a + v, 0);
+      for (const [name, v] of inv) weights.set(name, v / sum);
+    }
   }
   const combine = (pick: (bt: Backtest) => number[][]): number[][] => {
     const out = origins.map(() => new Array<number>(hb).fill(0));
@@ -276,15 +334,18 @@ export async function forecastSeries(series: RegularSeriesInput, engine: Forecas
   };
   let combined = combine((bt) => bt.forecasts);
   let ensembleError = mae(flatActual, combined.flat());
-  const [bestName, bestError] = [...errors.entries()].sort((a, b) => a[1] - b[1])[0] as [ModelName, number];
-  if (!equal && weights.size > 1 && bestError < ensembleError) {
-    notes.push(`${bestName} alone beat the weighted combination in the backtest, so it takes all the weight`);
+  const [bestName, bestError] = [...weights.keys()].map((name) => [name, errors.get(name) as number] as const).sort((a, b) => a[1] - b[1])[0] as [ModelName, number];
+  if (!equal && weights.size > 1 && bestError * (1 - COMBINATION_MARGIN) <= ensembleError) {
+    notes.push(`the weighted combination did not beat ${bestName} alone by ${COMBINATION_MARGIN * 100}% in the backtest, so ${bestName} takes all the weight`);
     weights = new Map([[bestName, 1]]);
     combined = combine((bt) => bt.forecasts);
     ensembleError = bestError;
   }
   accuracy.ensemble = { mase: mase(flatActual, combined.flat(), scale), smape: smape(flatActual, combined.flat()), coverage90: null, points: flatActual.length };
-  const residuals = combined.map((f, i) => f.map((v, h) => ((actuals[i] as number[])[h] as number) - v));
+  // Intervals must cover what will be observed, spikes and dips included: residuals against the history as
+  // it was (gaps filled), not the anomaly-imputed copy the models were fitted and ranked on.
+  const observed = origins.map((o) => raw.slice(o, o + hb));
+  const residuals = combined.map((f, i) => f.map((v, h) => ((observed[i] as number[])[h] as number) - v));
   const offsets = intervalOffsets(residuals, hb);
   // Final fit on all the history.
   const mean = new Array<number>(horizon).fill(0);

@@ -108,7 +108,7 @@ export const naiveModel: ForecastModel = {
 };
 
 export interface ModelLimits {
-  /** ETS fits on at most this many recent (coarsened) points. Default 300. */
+  /** ETS fits on at most this many recent (coarsened) points, and at most two of the shortest season. Default 300. */
   readonly etsMaxPoints?: number;
   /** Coarse steps per shortest period for MSTL and ETS fits (see {@link coarsen}); 0 disables. Default 48. */
   readonly coarseSeasonSteps?: number;
@@ -138,7 +138,10 @@ export function buildModels(engine: ForecastEngine, limits: ModelLimits = {}): M
       minHistory: () => 10,
       forecast: (y, h, c) => {
         const factor = limits.coarseSeasonSteps === 0 ? 1 : aggregationFactor(c.periods, limits.coarseSeasonSteps);
-        const window = tail(y, (limits.etsMaxPoints ?? 300) * factor);
+        // Non-seasonal ETS on a seasonal series can only follow the level, and two seasons show the level as
+        // well as six days do, at a third of the fitting time (the backtest fits it once per origin).
+        const seasons = c.periods.length > 0 ? 2 * Math.ceil(Math.min(...c.periods) / factor) : Number.POSITIVE_INFINITY;
+        const window = tail(y, Math.min(limits.etsMaxPoints ?? 300, seasons) * factor);
         return checked(viaCoarse(window, h, factor, (coarse, ch) => ets(coarse, ch)), h, 'ets');
       },
     });
