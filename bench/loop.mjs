@@ -11,7 +11,7 @@
 // window); the forecaster; plan() on HiGHS over the full catalog; decisions recorded in deployment_decisions;
 // the action engine as executor, every pool in `recommend` mode (plans journalled, nothing run).
 //
-// The workload is the planner benchmark's (bench/planner.mjs, fixed seed): half GPU pools, half CPU pools.
+// The workload is the planner benchmark's (bench/support/workload.mjs, fixed seed): half GPU pools, half CPU pools.
 // Before the run, 24 h of demand (30 s steps, a daily wave) per pool, 10 min of utilisation per node and of
 // p95 latency per pool are ingested and made durable. Loop time is simulated (a FakeClock moved one 30 s interval
 // per iteration); before each iteration that interval's samples are ingested: one demand sample per pool,
@@ -36,7 +36,7 @@ import { plan as planFleet } from '../dist/core/planner/plan.js';
 import { createControlLoopFromRuntime } from '../dist/bootstrap/loop.js';
 import { createRuntime } from '../dist/bootstrap/runtime.js';
 import { loadConfig, parseDuration } from '../dist/config/load.js';
-import { capacityOf } from '../dist/core/model/capacity.js';
+import { generateWorkload, prng } from './support/workload.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -50,73 +50,27 @@ const NODES = Number(opt('nodes', 1000));
 const POOLS = Number(opt('pools', 50));
 const STEP_MS = 30_000;
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const GPU_CAPACITY = { H200: 16, H100: 11.2, 'A100-80GB': 6, A100: 5, L40S: 4, L4: 1.5, A10G: 1.2, A10: 1.1 };
-
-/** The planner benchmark's pools and node placement (same seed rule), as loop pools. */
+/** The shared workload (bench/support/workload.mjs, as the planner benchmark's) as loop pools and nodes to seed. */
 function workload(offerings, nodeCount, poolCount, seed) {
-  const r = prng(seed);
-  const pick = (xs) => xs[Math.floor(r() * xs.length)];
-  const regions = [...new Set(offerings.map((o) => o.region))].sort();
-  const pools = [];
-  for (let p = 0; p < poolCount; p++) {
-    const gpuPool = p % 2 === 0;
-    const constraints = {};
-    let capacity;
-    if (gpuPool) {
-      const scale = 0.8 + r() * 0.4;
-      capacity = { byGpuModel: Object.fromEntries(Object.entries(GPU_CAPACITY).map(([m, c]) => [m, Math.round(c * scale * 100) / 100])) };
-      if (r() < 0.33) constraints.maxSpotFraction = 0.5;
-      if (r() < 0.5) constraints.providers = r() < 0.5 ? ['aws'] : ['aws', 'gcp'];
-    } else {
-      capacity = { perVcpu: Math.round((10 + r() * 30) * 10) / 10 };
-      constraints.regions = [pick(regions), pick(regions), pick(regions)];
-      constraints.purchase = ['on-demand', 'spot'];
-      constraints.maxSpotFraction = 0.6;
-    }
-    const name = `${gpuPool ? 'llm' : 'web'}-${p}`;
-    pools.push({
-      name, unit: 'req/s',
-      demand: { metric: 'bench_demand', labels: { pool: name }, aggregate: 'sum' },
-      capacity,
-      // Every fourth pool learns its capacity from utilisation (reads each node's utilisation series).
-      learnCapacity: p % 4 === 1,
-      utilization: p % 4 === 1 ? { metric: 'bench_node_utilization', percent: false } : null,
-      qos: { maxUtilization: gpuPool ? 0.85 : 0.7, metric: { metric: 'bench_latency_p95_ms', labels: { pool: name }, target: 400, aggregate: 'max' } },
-      constraints,
-      actuation: { ...DEFAULT_POOL_ACTUATION, mode: 'recommend', minNodes: 1 },
-      leadTimeSeconds: null,
-      nodeSelector: null,
-    });
-  }
-  const usable = pools.map((pool) => offerings
-    .filter((o) => (!pool.constraints.providers || pool.constraints.providers.includes(o.provider))
-      && (!pool.constraints.regions || pool.constraints.regions.includes(o.region))
-      && (!pool.constraints.purchase || pool.constraints.purchase.includes(o.purchase)) && o.purchase !== 'spot')
-    .map((o) => ({ o, c: capacityOf(pool.capacity, o) ?? 0 }))
-    .filter((x) => x.c > 0)
-    .sort((a, b) => a.o.pricePerHour / a.c - b.o.pricePerHour / b.c)
-    .slice(0, 40));
-  const nodes = [];
+  const generated = generateWorkload(offerings, nodeCount, poolCount, seed);
+  const pools = generated.pools.map((g, p) => ({
+    name: g.name, unit: 'req/s',
+    demand: { metric: 'bench_demand', labels: { pool: g.name }, aggregate: 'sum' },
+    capacity: g.capacity,
+    // Every fourth pool learns its capacity from utilisation (reads each node's utilisation series).
+    learnCapacity: p % 4 === 1,
+    utilization: p % 4 === 1 ? { metric: 'bench_node_utilization', percent: false } : null,
+    qos: { maxUtilization: g.maxUtilization, metric: { metric: 'bench_latency_p95_ms', labels: { pool: g.name }, target: 400, aggregate: 'max' } },
+    constraints: g.constraints,
+    actuation: { ...DEFAULT_POOL_ACTUATION, mode: 'recommend', minNodes: 1 },
+    leadTimeSeconds: null,
+    nodeSelector: null,
+  }));
   const served = pools.map(() => 0);
-  for (let n = 0; n < nodeCount; n++) {
-    const p = n % poolCount;
-    if (usable[p].length === 0) continue;
-    const { o, c } = pick(usable[p]);
-    served[p] += c * pools[p].qos.maxUtilization;
-    const ageMin = r() < 0.1 ? r() * 25 : 60 + r() * 2880;
-    nodes.push({ pool: pools[p].name, offeringId: o.id, ageMs: ageMin * 60_000 });
-  }
+  const nodes = generated.nodes.map((n) => {
+    served[n.pool] += n.capacity * pools[n.pool].qos.maxUtilization;
+    return { pool: pools[n.pool].name, offeringId: n.offering.id, ageMs: n.ageMinutes * 60_000 };
+  });
   return { pools, nodes, served };
 }
 

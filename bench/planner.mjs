@@ -4,15 +4,16 @@
 //   npm run bench:planner                 # every size, 5 timed runs each (median reported)
 //   node bench/planner.mjs --runs 3 --gap 0.01
 //
-// The workload is generated from a fixed seed: half the pools serve LLM inference (capacity per GPU model,
-// some capped at 50% spot, some limited to one or two providers), half serve a CPU service (capacity per vCPU,
-// limited to three regions); running nodes sit on offerings those pools can use, some started within the
-// minimum lifetime; each pool's demand is 60–130% of what its nodes serve at its utilisation target.
+// The workload is generated from a fixed seed (bench/support/workload.mjs, shared with bench/loop.mjs): half the
+// pools serve LLM inference (capacity per GPU model, some capped at 50% spot, some limited to one or two
+// providers), half serve a CPU service (capacity per vCPU, limited to three regions); running nodes sit on
+// offerings those pools can use, some started within the minimum lifetime; each pool's demand is 60–130% of what
+// its nodes serve at its utilisation target.
 // If dist/adapters/catalog/bundled.js is missing, a synthetic catalog stands in, and the output says so.
 import { performance } from 'node:perf_hooks';
 import { plan } from '../dist/core/planner/index.js';
-import { capacityOf } from '../dist/core/model/capacity.js';
 import { HighsSolver, loadHighs } from '../dist/adapters/solver/highs/index.js';
+import { generateWorkload, prng } from './support/workload.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -22,17 +23,6 @@ const flag = (name, fallback) => {
 const RUNS = flag('runs', 5);
 const GAP = flag('gap', 1e-4);
 const TIME_LIMIT_MS = flag('time-limit-ms', 10_000);
-
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function loadCatalog() {
   try {
@@ -71,52 +61,21 @@ function syntheticCatalog() {
   return out;
 }
 
-const GPU_CAPACITY = { H200: 16, H100: 11.2, 'A100-80GB': 6, A100: 5, L40S: 4, L4: 1.5, A10G: 1.2, A10: 1.1 };
-
+/** The shared workload (bench/support/workload.mjs) as a planning snapshot, each pool's demand drawn after the placement. */
 function workload(offerings, nodeCount, poolCount, seed) {
-  const r = prng(seed);
-  const pick = (xs) => xs[Math.floor(r() * xs.length)];
-  const regions = [...new Set(offerings.map((o) => o.region))].sort();
-  const pools = [];
-  for (let p = 0; p < poolCount; p++) {
-    const gpuPool = p % 2 === 0;
-    const constraints = { minNodes: 1 };
-    let capacity;
-    if (gpuPool) {
-      const scale = 0.8 + r() * 0.4;
-      capacity = { byGpuModel: Object.fromEntries(Object.entries(GPU_CAPACITY).map(([m, c]) => [m, Math.round(c * scale * 100) / 100])) };
-      if (r() < 0.33) constraints.maxSpotFraction = 0.5;
-      if (r() < 0.5) constraints.providers = r() < 0.5 ? ['aws'] : ['aws', 'gcp'];
-    } else {
-      capacity = { perVcpu: Math.round((10 + r() * 30) * 10) / 10 };
-      constraints.regions = [pick(regions), pick(regions), pick(regions)];
-      constraints.purchase = ['on-demand', 'spot'];
-      constraints.maxSpotFraction = 0.6;
-    }
-    pools.push({ name: `${gpuPool ? 'llm' : 'web'}-${p}`, unit: gpuPool ? 'req/s' : 'req/s', demand: 0, capacity, qos: { maxUtilization: gpuPool ? 0.85 : 0.7 }, constraints });
-  }
-  // Offerings each pool can run (allowed, able to serve), cheapest per unit of capacity first.
-  const usable = pools.map((pool) => offerings
-    .filter((o) => (!pool.constraints.providers || pool.constraints.providers.includes(o.provider))
-      && (!pool.constraints.regions || pool.constraints.regions.includes(o.region))
-      && (!pool.constraints.purchase || pool.constraints.purchase.includes(o.purchase)) && o.purchase !== 'spot')
-    .map((o) => ({ o, c: capacityOf(pool.capacity, o) ?? 0 }))
-    .filter((x) => x.c > 0)
-    .sort((a, b) => a.o.pricePerHour / a.c - b.o.pricePerHour / b.c)
-    .slice(0, 40));
+  const generated = generateWorkload(offerings, nodeCount, poolCount, seed);
+  const r = generated.random;
+  const pools = generated.pools.map((g) => ({
+    name: g.name, unit: 'req/s', demand: 0, capacity: g.capacity, qos: { maxUtilization: g.maxUtilization }, constraints: { minNodes: 1, ...g.constraints },
+  }));
   const now = Date.parse('2026-06-01T12:00:00Z');
-  const nodes = [];
   const served = pools.map(() => 0);
-  for (let n = 0; n < nodeCount; n++) {
-    const p = n % poolCount;
-    if (usable[p].length === 0) continue;
-    const { o, c } = pick(usable[p]);
-    served[p] += c;
-    const ageMin = r() < 0.1 ? r() * 25 : 60 + r() * 2880;
-    nodes.push({ id: `node-${n}`, pool: pools[p].name, offering: o.id, state: 'running', startedAt: new Date(now - ageMin * 60_000).toISOString() });
-  }
+  const nodes = generated.nodes.map((n) => {
+    served[n.pool] += n.capacity;
+    return { id: `node-${n.index}`, pool: pools[n.pool].name, offering: n.offering.id, state: 'running', startedAt: new Date(now - n.ageMinutes * 60_000).toISOString() };
+  });
   for (const [p, pool] of pools.entries()) {
-    const base = served[p] > 0 ? served[p] * pool.qos.maxUtilization : (usable[p][0]?.c ?? 1);
+    const base = served[p] > 0 ? served[p] * pool.qos.maxUtilization : (generated.usable[p][0]?.c ?? 1);
     pool.demand = Math.round(base * (0.6 + r() * 0.7) * 100) / 100;
   }
   return { offerings, pools, nodes, now: new Date(now).toISOString() };

@@ -1,4 +1,3 @@
-import type { Node } from '../core/model/node.js';
 import type { Offering } from '../core/model/offering.js';
 import type { Plan } from '../core/model/plan.js';
 import type { Pool } from '../core/model/pool.js';
@@ -9,6 +8,7 @@ import type { PlanOptions } from '../core/planner/options.js';
 import type { Clock } from '../ports/clock.js';
 import type { Solver } from '../ports/solver.js';
 import type { Store } from '../ports/store.js';
+import { offeringOfNode } from './node-offering.js';
 
 export interface PlannerServiceOptions {
   readonly store: Store;
@@ -122,24 +122,4 @@ export class PlannerService {
 function workloadOf(pools: readonly Pool[]): string {
   const names = pools.map((p) => p.name).join(',');
   return names.length <= WORKLOAD_MAX ? names : `${names.slice(0, WORKLOAD_MAX - 1)}…`;
-}
-
-/** An offering standing for a node the catalog does not describe. */
-function offeringOfNode(node: Node): Offering {
-  return {
-    id: `node:${node.id}`,
-    provider: node.provider,
-    region: node.region ?? 'unknown',
-    zone: node.zone,
-    instanceType: node.instanceType ?? 'unknown',
-    vcpus: node.vcpus ?? 0,
-    memoryGiB: node.memoryGiB ?? 0,
-    gpu: node.gpu,
-    purchase: 'on-demand',
-    term: null,
-    pricePerHour: node.pricePerHour ?? 0,
-    available: 0,
-    source: 'node',
-    asOf: null,
-  };
 }

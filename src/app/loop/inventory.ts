@@ -6,6 +6,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { NodeRepository } from '../../ports/store.js';
 import type { ProviderResolver } from '../actions/providers.js';
 import type { EventBus } from '../events.js';
+import { offeringOfNode } from '../node-offering.js';
 import type { FleetView, LoopInventory } from './loop.js';
 import { selectorMatches, type LoopPool } from './pool.js';
 
@@ -111,24 +112,4 @@ export class ProviderInventory implements LoopInventory {
       after = page.nextCursor ?? undefined;
     } while (after !== undefined);
   }
-}
-
-/** An offering standing for a node the catalog does not describe: planned as a node that cannot be started again. */
-function offeringOfNode(node: ProviderNode): Offering {
-  return {
-    id: `node:${node.id}`,
-    provider: node.provider,
-    region: node.region ?? 'unknown',
-    zone: node.zone,
-    instanceType: node.instanceType ?? 'unknown',
-    vcpus: 0,
-    memoryGiB: 0,
-    gpu: null,
-    purchase: 'on-demand',
-    term: null,
-    pricePerHour: 0,
-    available: 0,
-    source: 'node',
-    asOf: null,
-  };
 }
