@@ -185,6 +185,9 @@ describe('forecastSeries with the real back-ends (augurs)', () => {
     expect(short.notes.join(' ')).toContain(`at least ${MIN_HISTORY} are needed`);
     expect(short.points.map((p) => p.mean)).toEqual([7, 7, 7, 7]);
     checkBands(short);
+    // A steady trend is not certainty: the last value misses it, and the bands say so, wider with each step.
+    expect((short.points[0]?.hi90 as number) - 7).toBeGreaterThan(1);
+    expect((short.points[3]?.hi90 as number) - (short.points[3]?.lo90 as number)).toBeGreaterThan((short.points[0]?.hi90 as number) - (short.points[0]?.lo90 as number));
 
     await expect(forecastSeries({ startSeconds: START, stepSeconds: STEP, values: [] }, engine, { horizon: 4 })).rejects.toThrow(GovError);
     await expect(forecastSeries({ startSeconds: START, stepSeconds: STEP, values: [Number.NaN, Number.NaN] }, engine, { horizon: 4 })).rejects.toThrow(/no finite value/);

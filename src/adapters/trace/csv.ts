@@ -39,6 +39,10 @@ export interface ReadTraceOptions {
   readonly duplicates?: Aggregate;
 }
 
+/** Unix seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the times an ISO 8601 string can name. */
+const MIN_SECONDS = -62_167_219_200;
+const MAX_SECONDS = 253_402_300_799;
+
 const UNIX_SECONDS = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 // ISO 8601 calendar date with optional time and optional offset; a space may stand for the T (RFC 3339 §5.6 note).
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
@@ -80,7 +84,8 @@ function invalid(where: string, message: string): GovError {
 
 /**
  * Reads a trace CSV into a regular series. Rejects (GovError GOV_VALIDATION, message `file:line: …`) a missing
- * or unreadable file, an empty file, a header without the named columns, an unparseable timestamp or value,
+ * or unreadable file, an empty file, a first row that is data rather than a header, a header without the named
+ * columns, an unparseable timestamp or value, a timestamp outside years 0000–9999 (e.g. Unix milliseconds),
  * fewer than two rows, or no numeric value at all.
  */
 export async function readTraceCsv(path: string, options: ReadTraceOptions = {}): Promise<Trace> {
@@ -114,6 +119,13 @@ export async function readTraceCsv(path: string, options: ReadTraceOptions = {})
         if (valueIndex < 0) throw invalid(where, `no column named ${JSON.stringify(options.valueColumn)} in the header (columns: ${header.join(', ')})`);
         if (valueIndex >= header.length) throw invalid(where, 'the header has one column; a trace needs a time column and a value column');
         if (timeIndex === valueIndex) throw invalid(where, 'the time column and the value column are the same');
+        // A first row whose time cell reads as a time and whose value cell reads as a number is data: without
+        // this check it would silently become the header and its observation would be lost.
+        const headTime = header[timeIndex];
+        const headValue = header[valueIndex];
+        if (headTime !== undefined && headValue !== undefined && headValue !== '' && parseTraceTime(headTime) !== undefined && Number.isFinite(Number(headValue))) {
+          throw invalid(where, `the first row (${JSON.stringify(`${headTime},${headValue}`)}) is data, not a header; add a header row such as "timestamp,value"`);
+        }
         continue;
       }
       const timeText = cells[timeIndex];
@@ -121,6 +133,9 @@ export async function readTraceCsv(path: string, options: ReadTraceOptions = {})
       if (timeText === undefined || valueText === undefined) throw invalid(where, `the row has ${cells.length} column(s); expected at least ${Math.max(timeIndex, valueIndex) + 1}`);
       const time = parseTraceTime(timeText);
       if (time === undefined) throw invalid(where, `${JSON.stringify(timeText)} is not an ISO 8601 time or Unix seconds`);
+      if (time.seconds < MIN_SECONDS || time.seconds > MAX_SECONDS) {
+        throw invalid(where, `${JSON.stringify(timeText)} is outside years 0000–9999 as Unix seconds${time.seconds > MAX_SECONDS ? ' (milliseconds or nanoseconds? the column must hold seconds)' : ''}`);
+      }
       if (time.noOffset) localTimes = true;
       let value: number;
       if (valueText === '' || /^nan$/i.test(valueText)) {

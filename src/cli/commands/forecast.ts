@@ -14,6 +14,11 @@ interface ForecastCliOptions {
   history?: string;
 }
 
+/** The most steps one forecast may have (≈ 347 days at 5-min steps): more is a mistyped unit, not a plan. */
+export const MAX_HORIZON_STEPS = 100_000;
+/** 9999-12-31T23:59:59Z: the last time an ISO 8601 `t` can name. */
+const MAX_ISO_SECONDS = 253_402_300_799;
+
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
 /** Seconds in `24h`, `90m`, `2d`, `1w` or a plain number of seconds; GOV_VALIDATION naming the flag otherwise. */
@@ -105,7 +110,16 @@ export function registerForecast(program: Command): void {
       const keep = Math.max(1, Math.floor(historySeconds / trace.stepSeconds));
       const from = Math.max(0, trace.values.length - keep);
       if (from > 0) process.stderr.write(`note: using the last ${keep} of ${trace.values.length} points (history window ${historySeconds} s)\n`);
+      // The horizon in whole steps of the trace, at least one. Bounded: every step is a point in memory and on
+      // stdout, and the last one must still have an ISO 8601 time.
       const horizon = Math.max(1, Math.round(horizonSeconds / trace.stepSeconds));
+      if (horizon > MAX_HORIZON_STEPS) {
+        throw new GovError('GOV_VALIDATION', `--horizon ${JSON.stringify(opts.horizon)} is ${horizon} steps of ${trace.stepSeconds} s; at most ${MAX_HORIZON_STEPS} steps can be forecast`, { details: { field: '--horizon', steps: horizon, max: MAX_HORIZON_STEPS } });
+      }
+      const lastSeconds = trace.timestamps[trace.timestamps.length - 1] ?? 0;
+      if (lastSeconds + horizon * trace.stepSeconds > MAX_ISO_SECONDS) {
+        throw new GovError('GOV_VALIDATION', `--horizon ${JSON.stringify(opts.horizon)} reaches past the year 9999`, { details: { field: '--horizon' } });
+      }
       const engine = await loadForecastEngine(models);
       const bar = new progress.SingleBar({
         stream: process.stderr, format: 'forecast {label} [{bar}] {value}/{total} fits', hideCursor: true, clearOnComplete: true,

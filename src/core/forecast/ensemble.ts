@@ -184,16 +184,16 @@ function toPoints(mean: readonly number[], offsets: readonly IntervalOffsets[], 
   });
 }
 
-/** The naive fallback: last value, intervals from the spread of one-step changes growing with √h. */
+/**
+ * The naive fallback: last value, intervals from the root-mean-square one-step change growing with √h. RMS, not
+ * the standard deviation: a steady trend (1, 2, 3) has no spread in its changes, yet the last value misses it.
+ */
 function naiveFallback(y: readonly number[], series: RegularSeriesInput, horizon: number, nonNegative: boolean, notes: string[], periods: number[]): ForecastResult {
   const last = y[y.length - 1] as number;
   const diffs: number[] = [];
   for (let i = 1; i < y.length; i++) diffs.push((y[i] as number) - (y[i - 1] as number));
   let sd = 0;
-  if (diffs.length > 0) {
-    const m = diffs.reduce((a, b) => a + b, 0) / diffs.length;
-    sd = Math.sqrt(diffs.reduce((a, b) => a + (b - m) ** 2, 0) / diffs.length);
-  }
+  if (diffs.length > 0) sd = Math.sqrt(diffs.reduce((a, b) => a + b * b, 0) / diffs.length);
   // With one point there is no spread to measure; 10% of the level says "we do not know" without being absurd.
   if (diffs.length === 0) sd = Math.abs(last) * 0.1;
   const offsets: IntervalOffsets[] = Array.from({ length: horizon }, (_, h) => {
