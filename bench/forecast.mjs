@@ -5,8 +5,9 @@
 //   node bench/forecast.mjs --series 40 --workers 2 --models snaive_daily,ets,mstl,prophet,lstm
 //
 // "fit" includes everything forecastSeries does for that model set: seasonality detection, the rolling-origin
-// backtest (3 origins), interval calibration and the final fit. Series are synthetic (seeded): a daily cycle,
-// a weekday/weekend difference, a slow trend and noise, each with its own level and phase.
+// backtest (automatic origins: 7 daily ones on these weekly series), interval calibration and the final fit.
+// Series are synthetic (seeded): a daily cycle, a weekday/weekend difference, a slow trend and noise, each with
+// its own level and phase.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
@@ -54,7 +55,7 @@ if (!isMainThread) {
   const WORKERS = Number(opt('workers', '2'));
   const models = opt('models', 'snaive_daily,snaive_weekly,ets,mstl,prophet,lstm').split(',');
   console.log(`forecast bench: ${HISTORY} points of history (14 d at 5 min), ${HORIZON}-step horizon; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-  console.log('\nper model, one core (fit = detection + 3-origin backtest + calibration + final fit):');
+  console.log('\nper model, one core (fit = detection + backtest from 7 daily origins + calibration + final fit):');
   console.log('model            ms/series   series/min/core');
   for (const model of models) {
     // Slow models get fewer series so the bench stays short.
