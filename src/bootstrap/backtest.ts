@@ -1,7 +1,8 @@
 import type { Offering } from '../core/model/offering.js';
 import { plan } from '../core/planner/plan.js';
 import { FakeClock } from '../adapters/clock/fake.js';
-import { createSimProvider } from '../adapters/cloud/sim/index.js';
+import { createSimProvider, DEFAULT_STARTUP } from '../adapters/cloud/sim/index.js';
+import { startupRange } from '../adapters/cloud/sim/startup.js';
 import { readTraceCsv, type Trace } from '../adapters/trace/csv.js';
 import type { BacktestInput } from '../app/loop/backtest.js';
 import type { PlanFunction } from '../app/loop/loop.js';
@@ -46,17 +47,27 @@ export function backtestForecaster(kind: BacktestForecaster, config: Readonly<Co
  * start-up delays, no random failures, spot interruptions off so every policy faces the same cloud), and the
  * planner on HiGHS.
  */
-export function backtestEnvironment(seed = 1): Pick<BacktestInput, 'environment' | 'plan'> {
+export function backtestEnvironment(seed = 1): Pick<BacktestInput, 'environment' | 'plan' | 'startupBoundSeconds'> {
   const solver = createSolver();
   const planFn: PlanFunction = (snapshot, options) => plan(snapshot, options, solver);
   return {
     plan: planFn,
+    startupBoundSeconds: simStartupBoundSeconds,
     environment: (offerings: readonly Offering[], start: Date) => {
       const clock = new FakeClock(start);
       const cloud = createSimProvider({ offerings, clock, seed, spot: { enabled: false } });
       return { clock, cloud };
     },
   };
+}
+
+/**
+ * The longest start-up delay the `sim` provider can draw for an offering with its default profile: draws are
+ * log-normal over the kind's range and clamped to [min / 2, max × 2] (adapters/cloud/sim/random.ts), so a GPU VM
+ * of the 2–7 min range may take up to 14 min. Hindsight plans this far ahead (BacktestInput.startupBoundSeconds).
+ */
+export function simStartupBoundSeconds(offering: Offering): number {
+  return startupRange(DEFAULT_STARTUP, offering).max * 2;
 }
 
 /** Read a trace CSV (the format `governator forecast` reads), optionally on a coarser grid (mean per step). */

@@ -6,10 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Offering } from '../../src/core/model/offering.js';
 import type { Pool } from '../../src/core/model/pool.js';
-import { HeadroomForecaster, HindsightForecaster } from '../../src/app/loop/forecaster.js';
+import { HeadroomForecaster, HindsightForecaster, type DemandForecaster } from '../../src/app/loop/forecaster.js';
 import { POLICIES, runBacktest, type BacktestResult } from '../../src/app/loop/backtest.js';
 import { renderBacktestReport } from '../../src/app/loop/report.js';
-import { backtestEnvironment } from '../../src/bootstrap/backtest.js';
+import { backtestEnvironment, simStartupBoundSeconds } from '../../src/bootstrap/backtest.js';
+import { drawDelaySeconds, seededRandom } from '../../src/adapters/cloud/sim/random.js';
+import { DEFAULT_STARTUP } from '../../src/adapters/cloud/sim/startup.js';
 import { prng } from '../support/prng.js';
 
 function offering(id: string, vcpus: number, pricePerHour: number): Offering {
@@ -93,6 +95,45 @@ describe('runBacktest: known answers', () => {
     expect(result.policies['static-peak']!.cost).toBeGreaterThan(hindsight.cost);
   });
 
+  it('hindsight covers boots slower than the lead time: no violations where the assumed lead time alone leaves peaks unserved', async () => {
+    // 30-s steps and a 30-s lead time against CPU boots of 40–90 s (drawn up to 180 s): planning one lead time
+    // ahead starts nodes too late for about half the rises. Demand climbs by 50 req/s every 10 minutes.
+    const values = Array.from({ length: 240 }, (_, i) => 10 + 50 * Math.floor(i / 20));
+    const run = (extra: Partial<Parameters<typeof runBacktest>[0]>) => runBacktest({
+      offerings: OFFERINGS, pool: POOL, trace: { startSeconds: START, stepSeconds: 30, values }, ...backtestEnvironment(1),
+      policies: ['hindsight'], leadTimeSeconds: 30, chartPoints: values.length, ...extra,
+    });
+    const bounded = await run({});
+    expect(bounded.hindsightLeadTimeSeconds).toBe(180);
+    expect(bounded.leadTimeSeconds).toBe(30);
+    expect(violatingSteps(bounded, 'hindsight')).toEqual([]);
+    // Without the bound (hindsight planning only the assumed lead time ahead) the same trace is not served.
+    const typical = await run({ startupBoundSeconds: () => 0 });
+    expect(typical.hindsightLeadTimeSeconds).toBe(30);
+    expect(violatingSteps(typical, 'hindsight').length).toBeGreaterThan(0);
+  });
+
+  it('the Governator policy never sees the demand of the step it decides for, or any later one', async () => {
+    const values = Array.from({ length: 60 }, (_, i) => 20 + (i % 7) * 5);
+    const seen: Array<{ last: number; now: number; value: number }> = [];
+    const inner = new HeadroomForecaster();
+    const spy: DemandForecaster = {
+      planningDemand: async (request) => {
+        const h = request.history;
+        const last = h.startSeconds + (h.values.length - 1) * h.stepSeconds;
+        seen.push({ last, now: request.nowSeconds, value: h.values[h.values.length - 1] as number });
+        return inner.planningDemand(request);
+      },
+    };
+    await backtest(values, { policies: ['governator'], forecaster: () => spy });
+    // Every step but the first (nothing measured yet) asks for a forecast.
+    expect(seen).toHaveLength(values.length - 1);
+    for (const s of seen) {
+      expect(s.last).toBe(s.now - STEP);
+      expect(s.value).toBe(values[(s.last - START) / STEP]);
+    }
+  });
+
   it('runs only the policies asked for and reports chart series aligned with the demand', async () => {
     const result = await backtest([5, 10, 20, 10, 5, 5, 5, 5], { policies: ['static-peak', 'hindsight'] });
     expect(Object.keys(result.policies).sort()).toEqual(['hindsight', 'static-peak']);
@@ -112,6 +153,23 @@ describe('runBacktest: known answers', () => {
     await expect(runBacktest({
       offerings: OFFERINGS, pool: { ...POOL, constraints: { providers: ['gcp'] } }, trace: { startSeconds: START, stepSeconds: STEP, values: [1, 2] }, ...backtestEnvironment(1),
     })).rejects.toMatchObject({ code: 'GOV_VALIDATION', message: expect.stringContaining('no offering can serve pool web') });
+  });
+});
+
+describe('simStartupBoundSeconds (how far ahead hindsight plans)', () => {
+  it('bounds every start-up delay the simulator draws, which do exceed the range\'s nominal maximum', () => {
+    const cpu = offering('c', 2, 0.1);
+    const gpu: Offering = { ...offering('g', 8, 1), gpu: { model: 'L4', count: 1 } };
+    expect(simStartupBoundSeconds(cpu)).toBe(DEFAULT_STARTUP.cpu.max * 2);
+    expect(simStartupBoundSeconds(gpu)).toBe(DEFAULT_STARTUP.gpu.max * 2);
+    const random = seededRandom(5);
+    let over = 0;
+    for (let k = 0; k < 5000; k += 1) {
+      const d = drawDelaySeconds(DEFAULT_STARTUP.gpu, random);
+      expect(d).toBeLessThanOrEqual(simStartupBoundSeconds(gpu));
+      if (d > DEFAULT_STARTUP.gpu.max) over += 1;
+    }
+    expect(over).toBeGreaterThan(0);
   });
 });
 
@@ -177,6 +235,26 @@ describe('HeadroomForecaster (what the Governator policy plans for)', () => {
     expect(at(30)).toBeGreaterThan(31); // fitted on the ramp alone
     for (let n = 31; n < 100; n += 1) at(n);
     expect(at(100)).toBeCloseTo(30, 6);
+  });
+
+  it('measures the recent peak over a longer window when that plans less at the same coverage, once the history can show it', () => {
+    // A burst every third minute (100, else 50); lead time 60 s + 60-s interval = a 2-step horizon. The peak of the
+    // last 2 steps is 50 or 100 by phase, so the growth to cover is +100% (plan 100 or 200); the peak of the last
+    // 3+ steps is always 100 and never grows (plan 100).
+    const values = Array.from({ length: 1300 }, (_, i) => (i % 3 === 0 ? 100 : 50));
+    const at = (forecaster: HeadroomForecaster, n: number) => forecaster.estimate(request(values.slice(0, n), 60));
+    for (const n of [1201, 1202, 1203]) {
+      const estimate = at(new HeadroomForecaster(), n);
+      expect(estimate.demand).toBeCloseTo(100, 6);
+      expect(estimate.detail).not.toContain('peak of the last 120 s');
+    }
+    // The horizon's own window when a longer one is turned off …
+    const fixed = [1201, 1202, 1203].map((n) => at(new HeadroomForecaster({ maxPeakWindowSeconds: 0 }), n).demand);
+    expect(Math.max(...fixed)).toBeCloseTo(200, 6);
+    // … and while the history is too short for the 99th percentile to rest on ~10 exceedances (1,000 instants).
+    const short = [301, 302, 303].map((n) => at(new HeadroomForecaster(), n));
+    expect(Math.max(...short.map((e) => e.demand))).toBeCloseTo(200, 6);
+    expect(short[0]?.detail).toContain('peak of the last 120 s');
   });
 
   it('never plans below the latest value; with little history plans for the recent peak and says so', () => {

@@ -39,6 +39,12 @@ export interface BacktestInput {
   readonly policies?: readonly PolicyName[];
   /** Seconds from start to serving that the loop assumes (default: the slowest start-up of the pool's kind of machine). */
   readonly leadTimeSeconds?: number;
+  /**
+   * The longest start-up delay the simulated cloud can draw for an offering, seconds (bootstrap: the `sim`
+   * provider's clamp). Hindsight plans that far ahead: it knows the demand but not each boot's draw, so only the
+   * worst case makes it violation-free. Default: the lead time.
+   */
+  readonly startupBoundSeconds?: (offering: Offering) => number;
   /** A fresh clock at `trace.startSeconds` and a simulated cloud over `offerings` on it, per policy. */
   readonly environment: (offerings: readonly Offering[], start: Date) => { clock: SteppableClock; cloud: SimulatedCloud };
   readonly plan: PlanFunction;
@@ -76,6 +82,8 @@ export interface BacktestResult {
   readonly steps: number;
   readonly stepSeconds: number;
   readonly leadTimeSeconds: number;
+  /** The lead time hindsight plans for: the longest start-up the simulated cloud can draw (≥ leadTimeSeconds). */
+  readonly hindsightLeadTimeSeconds: number;
   readonly candidates: number;
   readonly policies: Partial<Record<PolicyName, PolicyResult>>;
   readonly chart: { readonly t: number[]; readonly demand: number[] };
@@ -106,6 +114,11 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   const gpu = pool.capacity.byGpuModel !== undefined;
   const owned = candidates.some((o) => o.purchase === 'owned');
   const lead = input.leadTimeSeconds ?? (owned ? 600 : gpu ? 420 : 90);
+  // Hindsight must cover the slowest boot the cloud may draw, not the typical lead time: the simulator's delays
+  // have a tail past the lead time (GPU VMs up to 14 min against a 7-min lead), and a node that boots late leaves
+  // a peak it was started for unserved even with perfect knowledge of the demand.
+  const bound = input.startupBoundSeconds;
+  const hindsightLead = bound === undefined ? lead : Math.max(lead, ...candidates.map((o) => bound(o)));
   const policies = input.policies ?? POLICIES;
   const chartPoints = input.chartPoints ?? 1500;
   const stride = Math.max(1, Math.ceil(n / chartPoints));
@@ -119,7 +132,8 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   }
   const trace: DemandHistory = { startSeconds: start, stepSeconds: step, values };
   const hindsight = new HindsightForecaster(trace);
-  const initialDemand = hindsight.estimate({ pool: pool.name, history: trace, leadTimeSeconds: lead, intervalSeconds: step, nowSeconds: start }).demand;
+  const initialDemandOver = (leadTimeSeconds: number): number =>
+    hindsight.estimate({ pool: pool.name, history: trace, leadTimeSeconds, intervalSeconds: step, nowSeconds: start }).demand;
   let peakDemand = 0;
   for (let i = 0; i < n; i += 1) peakDemand = Math.max(peakDemand, values[i] as number);
 
@@ -132,14 +146,16 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   };
   const fleetFor = async (demand: number): Promise<Plan> =>
     input.plan({ offerings: candidates, pools: [{ ...pool, demand }], nodes: [], now: new Date(start * 1000).toISOString() }, input.planOptions ?? {});
-  const initialPlan = await fleetFor(initialDemand);
+  const initialPlan = await fleetFor(initialDemandOver(lead));
+  // Hindsight's first nodes may boot as late as its own lead time: its initial fleet covers that longer window.
+  const hindsightInitialPlan = hindsightLead === lead || !policies.includes('hindsight') ? initialPlan : await fleetFor(initialDemandOver(hindsightLead));
   const peakPlan = policies.includes('static-peak') ? await fleetFor(peakDemand) : null;
 
   for (const policy of policies) {
     const began = performance.now();
     solves = 0;
     const { clock, cloud } = input.environment(candidates, new Date(start * 1000));
-    const seedPlan = policy === 'static-peak' ? (peakPlan as Plan) : initialPlan;
+    const seedPlan = policy === 'static-peak' ? (peakPlan as Plan) : policy === 'hindsight' ? hindsightInitialPlan : initialPlan;
     cloud.seed(seedPlan.targetFleet.flatMap((e) => Array.from({ length: e.count }, () => ({ pool: pool.name, offeringId: e.offering, state: 'running' as const }))));
     const byId = new Map(candidates.map((o) => [o.id, o]));
     const capOf = (id: string | null): number => {
@@ -150,17 +166,16 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     let decide: (i: number) => Promise<void>;
     if (policy === 'governator' || policy === 'hindsight') {
       const forecaster = policy === 'hindsight' ? hindsight : (input.forecaster?.() ?? new HeadroomForecaster());
-      const loopPool = asLoopPool(pool, lead);
+      const loopPool = asLoopPool(pool, policy === 'hindsight' ? hindsightLead : lead);
       let index = 0;
       const loop = new ControlLoop({
         pools: () => [loopPool],
         offerings: () => candidates,
         inventory: { refresh: async () => fleetView(await cloud.listNodes(), pool.name) },
         telemetry: {
-          // What the loop has seen at step i: the trace up to the previous step (hindsight looks ahead itself).
-          demandHistory: async () => index === 0
-            ? { startSeconds: start, stepSeconds: step, values: values.subarray(0, 1) }
-            : { startSeconds: start, stepSeconds: step, values: values.subarray(0, index) },
+          // What the loop has seen at step i: the trace up to the previous step (hindsight looks ahead itself). At
+          // step 0 nothing has been measured yet: no data, no plan (the initial fleet covers the first lead time).
+          demandHistory: async () => index === 0 ? null : { startSeconds: start, stepSeconds: step, values: values.subarray(0, index) },
         },
         forecaster,
         plan: counted,
@@ -221,7 +236,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     };
   }
   return {
-    pool: pool.name, unit: pool.unit, steps: n, stepSeconds: step, leadTimeSeconds: lead, candidates: candidates.length,
+    pool: pool.name, unit: pool.unit, steps: n, stepSeconds: step, leadTimeSeconds: lead, hindsightLeadTimeSeconds: hindsightLead, candidates: candidates.length,
     policies: results, chart: { t: chartT, demand: chartDemand },
   };
 }

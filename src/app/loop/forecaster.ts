@@ -51,6 +51,11 @@ export interface HeadroomOptions {
   readonly refitSeconds?: number;
   /** Need at least this many history points before trusting the learned growth (default 30). */
   readonly minPoints?: number;
+  /**
+   * Longest recent-peak window the fit may choose, seconds (default 3600; never below the lead time + interval).
+   * 0 keeps the window at the lead time + interval.
+   */
+  readonly maxPeakWindowSeconds?: number;
 }
 
 interface Fit {
@@ -59,6 +64,8 @@ interface Fit {
   readonly points: number;
   readonly horizon: number;
   readonly step: number;
+  /** Steps the recent peak is taken over (≥ horizon; chosen by the fit, see HeadroomForecaster). */
+  readonly window: number;
   /** The `quantile` of the relative growth g (see HeadroomForecaster). */
   readonly growth: number;
   /** The typical level: the median of the window's positive values. */
@@ -75,17 +82,23 @@ const MAX_GROWTH = 10;
  * The loop's built-in forecaster (used until, and beside, the forecasting service): "how far can demand rise
  * above its recent peak within the lead time?", learned from the pool's own history.
  *
- * With h = ceil((lead time + interval) / step) steps, the recent peak P(t) = max(y[t−h+1..t]) and the typical
- * level L = the median of the window's positive values, every past instant t gives a growth
- * g(t) = (P(t+h) − P(t)) / max(P(t), L), i.e. how far the peak of the next h steps rose above the peak of the
- * last h steps, relative to that peak (or to the typical level when the peak was below it). The loop plans for
- * P(now) + quantile(g) × max(P(now), L). With a day or more of history it also looks one day back: if demand
- * rose over the same horizon yesterday (a morning ramp), that growth, scaled to today's level, is planned for too.
+ * With h = ceil((lead time + interval) / step) steps, a peak window of w ≥ h steps, the recent peak
+ * P(t) = max(y[t−w+1..t]), the future peak F(t) = max(y[t+1..t+h]) and the typical level L = the median of the
+ * window's positive values, every past instant t gives a growth g(t) = (F(t) − P(t)) / max(P(t), L), i.e. how far
+ * the peak of the next h steps rose above the recent peak, relative to that peak (or to the typical level when the
+ * peak was below it). The loop plans for P(now) + quantile(g) × max(P(now), L). With a day or more of history it
+ * also looks one day back: if demand rose over the same horizon yesterday (a morning ramp), that growth, scaled to
+ * today's level, is planned for too.
  *
  * Measuring from the recent peak rather than the latest point keeps per-step noise out of the growth (the peak of
  * h noisy steps is a steady level; the ratio of a future peak to one noisy point is not), and makes scale-in wait
- * until demand has stayed lower for a whole horizon. Relating growth to max(peak, L) rather than to the peak alone
+ * until demand has stayed lower for a whole window. Relating growth to max(peak, L) rather than to the peak alone
  * keeps a rise from near zero (a cold start, a night) from reading as a ×10 growth to apply at every level.
+ *
+ * The window w is chosen at each fit among h × {1, 1.5, 2, 3, 4, 6, 8, 12, 16} up to `maxPeakWindowSeconds`: the one
+ * whose plan, at the quantile's coverage, would have been lowest on average over the same past instants. Longer
+ * windows are tried only once the history holds 10 / (1 − quantile) instants, so the quantile compared rests on
+ * about ten exceedances rather than on chance.
  *
  * The quantile is refit every `refitSeconds` (not every iteration), and whenever the history has grown by a quarter
  * since the last fit, which keeps a backtest over months of 1-minute data fast: O(window) work once an hour,
@@ -96,6 +109,7 @@ export class HeadroomForecaster implements DemandForecaster {
   readonly #window: number;
   readonly #refit: number;
   readonly #minPoints: number;
+  readonly #maxPeakWindow: number;
   readonly #fits = new Map<string, Fit>();
 
   constructor(options: HeadroomOptions = {}) {
@@ -103,6 +117,7 @@ export class HeadroomForecaster implements DemandForecaster {
     this.#window = options.windowSeconds ?? 7 * DAY;
     this.#refit = options.refitSeconds ?? 3600;
     this.#minPoints = options.minPoints ?? 30;
+    this.#maxPeakWindow = Math.max(0, options.maxPeakWindowSeconds ?? 3600);
   }
 
   async planningDemand(request: PlanningDemandRequest): Promise<PlanningDemandEstimate> {
@@ -117,9 +132,9 @@ export class HeadroomForecaster implements DemandForecaster {
     const observed = n > 0 ? Math.max(0, values[n - 1] as number) : 0;
     const step = history.stepSeconds;
     const horizon = Math.max(1, Math.ceil((request.leadTimeSeconds + request.intervalSeconds) / step));
-    const peak = peakOf(values, n - horizon, n - 1);
     if (n < this.#minPoints) {
-      return { demand: Math.max(observed, peak), observed, model: 'naive', detail: `only ${n} demand points so far: planning for the peak of the last ${horizon * step} s` };
+      const recent = peakOf(values, n - horizon, n - 1);
+      return { demand: Math.max(observed, recent), observed, model: 'naive', detail: `only ${n} demand points so far: planning for the peak of the last ${horizon * step} s` };
     }
     const end = history.startSeconds + (n - 1) * step;
     let fit = this.#fits.get(request.pool);
@@ -129,9 +144,10 @@ export class HeadroomForecaster implements DemandForecaster {
       fit = this.#fit(values, step, horizon, end);
       this.#fits.set(request.pool, fit);
     }
+    const peak = peakOf(values, n - fit.window, n - 1);
     const reference = Math.max(peak, fit.level);
     let demand = peak + fit.growth * reference;
-    let detail = `peak of the last ${horizon * step} s ${round(peak)}; within ${horizon * step} s demand rose above its recent peak by up to ${(fit.growth * 100).toFixed(1)}% in ${Math.round(this.#quantile * 100)}% of the past windows`;
+    let detail = `peak of the last ${fit.window * step} s ${round(peak)}; within ${horizon * step} s demand rose above that peak by up to ${(fit.growth * 100).toFixed(1)}% in ${Math.round(this.#quantile * 100)}% of the past windows`;
     if (fit.period !== null && fit.seasonalCap !== null) {
       // Yesterday over the same horizon, scaled to today's level.
       const back = n - 1 - fit.period;
@@ -158,28 +174,72 @@ export class HeadroomForecaster implements DemandForecaster {
     for (let i = from; i < n; i += 1) if ((values[i] as number) > 0) positive.push(values[i] as number);
     positive.sort((a, b) => a - b);
     const level = positive.length > 0 ? (positive[Math.floor(positive.length / 2)] as number) : 1e-9;
-    // Trailing peaks P(t) = max(y[t-h+1..t]) for t in [from, n), by a monotonic deque: O(span).
-    const peaks = new Float64Array(span);
-    const deque: number[] = [];
-    let head = 0;
-    for (let t = Math.max(0, from - horizon + 1); t < n; t += 1) {
-      const v = values[t] as number;
-      while (deque.length > head && (values[deque[deque.length - 1] as number] as number) <= v) deque.pop();
-      deque.push(t);
-      while ((deque[head] as number) <= t - horizon) head += 1;
-      if (t >= from) peaks[t - from] = values[deque[head] as number] as number;
+    // The future peak F(t) = max(y[t+1..t+h]) is the trailing peak over h steps, read h steps later.
+    const future = trailingPeaks(values, from, horizon);
+    // Candidate recent-peak windows: the horizon and multiples of it up to the longest allowed. A longer one is
+    // tried only when the history holds enough instants for the growth quantile to rest on about ten exceedances
+    // (10 / (1 − q) instants: 1,000 at q = 0.99); on less, the quantile of each window is mostly chance and the
+    // comparison picks the luckiest. All are scored on the same instants (those where the longest candidate has a
+    // full trailing window), so their plans compare like for like.
+    const longest = Math.max(horizon, Math.floor(this.#maxPeakWindow / step));
+    const needed = Math.ceil(10 / Math.max(1e-6, 1 - this.#quantile));
+    const windows: number[] = [horizon];
+    for (const m of WINDOW_MULTIPLES) {
+      const w = Math.round(horizon * m);
+      if (w > longest || w <= (windows[windows.length - 1] as number)) continue;
+      if (span - Math.max(0, w - 1 - from) - horizon < needed) break;
+      windows.push(w);
     }
-    const growths: number[] = [];
-    // Only instants with a full trailing window (a peak over fewer points reads low at the start of a series).
-    for (let k = Math.max(0, horizon - 1 - from); k + horizon < span; k += 1) {
-      const before = peaks[k] as number;
-      growths.push(Math.max(0, ((peaks[k + horizon] as number) - before) / Math.max(before, level)));
+    const first = Math.max(0, (windows[windows.length - 1] as number) - 1 - from);
+    let best: { window: number; growth: number; planned: number } | null = null;
+    for (const w of windows) {
+      const peaks = w === horizon ? future : trailingPeaks(values, from, w);
+      const growths: number[] = [];
+      let referenceSum = 0;
+      let peakSum = 0;
+      // Only instants with a full trailing window (a peak over fewer points reads low at the start of a series).
+      for (let k = first; k + horizon < span; k += 1) {
+        const before = peaks[k] as number;
+        const reference = Math.max(before, level);
+        growths.push(Math.max(0, ((future[k + horizon] as number) - before) / reference));
+        peakSum += before;
+        referenceSum += reference;
+      }
+      const growth = growths.length === 0 ? 0 : Math.min(quantileOf(growths, this.#quantile), MAX_GROWTH);
+      // What this window would have planned on average, at the same coverage of the future peaks.
+      const planned = growths.length === 0 ? 0 : (peakSum + growth * referenceSum) / growths.length;
+      if (best === null || planned < best.planned * (1 - 1e-9)) best = { window: w, growth, planned };
     }
-    const growth = growths.length === 0 ? 0 : Math.min(quantileOf(growths, this.#quantile), MAX_GROWTH);
+    const chosen = best as { window: number; growth: number; planned: number };
     const period = Math.round(DAY / step);
     const seasonal = n > period + horizon && step <= 3600 ? period : null;
-    return { at: end, points: n, horizon, step, growth, level, seasonalCap: seasonal === null ? null : Math.max(growth * 2, 0.5), period: seasonal };
+    return {
+      at: end, points: n, horizon, step, window: chosen.window, growth: chosen.growth, level,
+      seasonalCap: seasonal === null ? null : Math.max(chosen.growth * 2, 0.5), period: seasonal,
+    };
   }
+}
+
+/** Recent-peak windows the fit tries, as multiples of the horizon (lead time + interval). */
+const WINDOW_MULTIPLES = [1.5, 2, 3, 4, 6, 8, 12, 16] as const;
+
+/**
+ * Trailing peaks P(t) = max(y[t−w+1..t]) for t in [from, n), indexed from 0 at `from`, by a monotonic deque:
+ * O(n − from + w).
+ */
+function trailingPeaks(values: ArrayLike<number>, from: number, w: number): Float64Array {
+  const n = values.length;
+  const peaks = new Float64Array(n - from);
+  const deque: number[] = [];
+  let head = 0;
+  for (let t = Math.max(0, from - w + 1); t < n; t += 1) {
+    const v = values[t] as number;
+    while (deque.length > head && (values[deque[deque.length - 1] as number] as number) <= v) deque.pop();
+    deque.push(t);
+    while ((deque[head] as number) <= t - w) head += 1;
+    if (t >= from) peaks[t - from] = values[deque[head] as number] as number;
+  }
+  return peaks;
 }
 
 /** The largest of values[from..to] (indices clamped to the array; 0 when empty). */

@@ -63,7 +63,7 @@ export function renderBacktestReport(result: BacktestResult, meta: { readonly sc
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Governator backtest: ${esc(result.pool)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>
 <h1>Backtest: pool ${esc(result.pool)}</h1>
-<p>Scenario <code>${esc(meta.scenario)}</code>, trace <code>${esc(meta.trace)}</code>: ${result.steps} steps of ${result.stepSeconds} s, start-up lead time ${result.leadTimeSeconds} s, ${result.candidates} candidate offerings. Demand in the charts is the peak per chart point.</p>
+<p>Scenario <code>${esc(meta.scenario)}</code>, trace <code>${esc(meta.trace)}</code>: ${result.steps} steps of ${result.stepSeconds} s, start-up lead time ${result.leadTimeSeconds} s (hindsight plans ${result.hindsightLeadTimeSeconds} s ahead: the slowest start-up the simulator draws), ${result.candidates} candidate offerings. Demand in the charts is the peak per chart point.</p>
 <table><thead><tr><th>policy</th><th>cost</th><th>per 1,000 ${esc(result.unit.replace(/\/s$/, ''))}</th><th>SLO-violation time</th><th>actions</th></tr></thead><tbody>${rows}</tbody></table>
 ${capacity}${cost}
 </body></html>

@@ -143,7 +143,7 @@ export function registerBacktest(program: Command): void {
         return;
       }
       const out = (line = '') => process.stdout.write(`${line}\n`);
-      out(`Backtest of pool ${result.pool}: ${result.steps} steps of ${result.stepSeconds} s, lead time ${result.leadTimeSeconds} s, ${result.candidates} candidate offerings, ${forecaster.description}`);
+      out(`Backtest of pool ${result.pool}: ${result.steps} steps of ${result.stepSeconds} s, lead time ${result.leadTimeSeconds} s (hindsight: ${result.hindsightLeadTimeSeconds} s, the slowest start-up the simulator draws), ${result.candidates} candidate offerings, ${forecaster.description}`);
       out();
       printTable(['POLICY', 'COST', `PER 1,000 ${result.unit.replace(/\/s$/, '')}`, 'SLO VIOLATION', 'ACTIONS', 'WALL'], policies.map((p) => {
         const r = result.policies[p]!;
