@@ -146,8 +146,9 @@ export function createControlLoopFromRuntime(runtime: Runtime, config: Readonly<
   };
 }
 
-function forecasterFor(runtime: Runtime, config: Readonly<Config>, wiring: ControlLoopWiring, needed: boolean): DemandForecaster {
-  const choice = wiring.forecaster;
+/** The loop's forecaster: the wiring's choice, else `loop.forecaster` (ensemble by default). Exported for tests. */
+export function forecasterFor(runtime: Runtime, config: Readonly<Config>, wiring: ControlLoopWiring, needed: boolean): DemandForecaster {
+  const choice = wiring.forecaster ?? config.loop.forecaster;
   if (choice !== undefined && typeof choice !== 'string') return choice;
   if (choice === 'headroom' || !needed) return new HeadroomForecaster({ quantile: config.loop.forecast_quantile });
   // The ensemble of [forecast], recording fits, forecasts and anomalies for GET /api/v1/forecasts/{pool}; its

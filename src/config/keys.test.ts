@@ -43,7 +43,7 @@ describe('configKeys', () => {
       'actions.max_actions_per_hour', 'actions.retry_max_attempts', 'actions.retry_base_delay', 'actions.retry_max_delay',
       'actions.ready_timeout', 'actions.stop_timeout', 'actions.poll_interval', 'actions.provider_rate_limit',
       'actions.provider_rate_burst',
-      'loop.enabled', 'loop.interval', 'loop.replan_interval', 'loop.forecast_quantile', 'loop.qos_boost', 'pools', 'demo.enabled',
+      'loop.enabled', 'loop.interval', 'loop.replan_interval', 'loop.forecaster', 'loop.forecast_quantile', 'loop.qos_boost', 'pools', 'demo.enabled',
       'forecast.quantile', 'forecast.refit_interval', 'forecast.max_fits_per_iteration', 'forecast.models', 'forecast.history_window', 'forecast.backtest_origins',
       'forecast.anomaly_detection', 'forecast.anomaly_algorithm',
     ]);

@@ -67,7 +67,7 @@ describe('loadConfig: layers', () => {
       },
       security: {},
       providers: [],
-      loop: { enabled: true, interval: '30s', replan_interval: '10m', forecast_quantile: 0.99, qos_boost: 0.25 },
+      loop: { enabled: true, interval: '30s', replan_interval: '10m', forecaster: 'ensemble', forecast_quantile: 0.99, qos_boost: 0.25 },
       pools: [],
       demo: { enabled: true },
       pricing: {

@@ -359,6 +359,7 @@ export const LoopSchema = Type.Object({
   enabled: Type.Boolean({ default: true, description: 'Run the control loop in serve when [[pools]] are configured.' }),
   interval: duration('30s', 'Time between two iterations (inventory, telemetry, forecast, plan, record, act). A slow iteration is never stacked: missed ticks are counted.'),
   replan_interval: duration('10m', 'A pool whose fleet fits its expected demand is re-planned (cheaper swaps, new prices) at least this often; between, the solver is skipped.'),
+  forecaster: Type.Union([Type.Literal('ensemble'), Type.Literal('headroom')], { default: 'ensemble', description: 'Demand forecaster the loop plans with: ensemble (the [forecast] ensemble at forecast.quantile; its fits are served at /api/v1/forecasts) or headroom (how far demand rose above its recent peak within the lead time, at loop.forecast_quantile: what `governator backtest` runs by default, and the one that kept SLO-violation time ≤ 0.5% on NASA and Alibaba, docs/benchmarks.md "Backtest").' }),
   forecast_quantile: Type.Number({ default: 0.99, minimum: 0.5, maximum: 1, description: 'Quantile of past demand growth within the start-up lead time the loop plans for.' }),
   qos_boost: Type.Number({ default: 0.25, minimum: 0, maximum: 10, description: 'When a pool\'s QoS metric breaches its target, capacity added as a share of what runs.' }),
 }, { additionalProperties: false, default: {} });

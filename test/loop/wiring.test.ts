@@ -11,7 +11,9 @@ import type { LoopPool } from '../../src/app/loop/pool.js';
 import { SeriesLoopTelemetry } from '../../src/app/loop/series-telemetry.js';
 import type { QueriedSeries, SeriesQuery } from '../../src/app/telemetry/query.js';
 import { applyDemoConfig, demoDecision } from '../../src/bootstrap/demo.js';
-import { loopPoolsFromConfig, withPoolQueries } from '../../src/bootstrap/loop.js';
+import { forecasterFor, loopPoolsFromConfig, withPoolQueries, type ControlLoopWiring } from '../../src/bootstrap/loop.js';
+import { HeadroomForecaster } from '../../src/app/loop/forecaster.js';
+import type { Runtime } from '../../src/bootstrap/runtime.js';
 import { loadConfig } from '../../src/config/load.js';
 import { isGovError } from '../../src/core/errors.js';
 import type { Node } from '../../src/core/model/node.js';
@@ -113,6 +115,26 @@ capacity = { by_gpu_model = { H100 = 2500 } }
     expect(pools.map((p) => [p.name, p.actuation.mode])).toEqual([['web', 'auto'], ['llm-inference', 'approve'], ['batch', 'recommend']]);
     expect(demo.providers.map((p) => p.kind)).toEqual(['sim']);
     expect(demo.catalog.owned.map((o) => o.provider)).toEqual(['onprem']);
+  });
+});
+
+describe('loop.forecaster', () => {
+  const runtime = { store: {}, clock: new FakeClock() } as unknown as Runtime;
+  const wiring = (extra: object = {}) => ({ providers: {}, actions: {}, offerings: [], ...extra }) as unknown as ControlLoopWiring;
+  it('plans with the headroom forecaster at loop.forecast_quantile when configured, and with the ensemble by default', () => {
+    const headroom = forecasterFor(runtime, configFrom('[loop]\nforecaster = "headroom"\nforecast_quantile = 0.95\n'), wiring(), true);
+    expect(headroom).toBeInstanceOf(HeadroomForecaster);
+    const ensemble = forecasterFor(runtime, configFrom(''), wiring(), true);
+    expect(ensemble).not.toBeInstanceOf(HeadroomForecaster);
+    // The composer's own choice wins over the file.
+    expect(forecasterFor(runtime, configFrom('[loop]\nforecaster = "ensemble"\n'), wiring({ forecaster: 'headroom' }), true)).toBeInstanceOf(HeadroomForecaster);
+  });
+
+  it('refuses an unknown forecaster, naming the key', () => {
+    let error: unknown;
+    try { configFrom('[loop]\nforecaster = "prophet"\n'); } catch (e) { error = e; }
+    expect(isGovError(error)).toBe(true);
+    expect(String((error as Error).message)).toContain('loop.forecaster');
   });
 });
 
