@@ -1,7 +1,7 @@
 import type { Offering } from '../core/model/offering.js';
 import { plan } from '../core/planner/plan.js';
 import { FakeClock } from '../adapters/clock/fake.js';
-import { createSimProvider, DEFAULT_STARTUP } from '../adapters/cloud/sim/index.js';
+import { createSimProvider, DEFAULT_STARTUP, longestDelaySeconds } from '../adapters/cloud/sim/index.js';
 import { startupRange } from '../adapters/cloud/sim/startup.js';
 import { readTraceCsv, type Trace } from '../adapters/trace/csv.js';
 import type { BacktestInput } from '../app/loop/backtest.js';
@@ -62,12 +62,12 @@ export function backtestEnvironment(seed = 1): Pick<BacktestInput, 'environment'
 }
 
 /**
- * The longest start-up delay the `sim` provider can draw for an offering with its default profile: draws are
- * log-normal over the kind's range and clamped to [min / 2, max × 2] (adapters/cloud/sim/random.ts), so a GPU VM
- * of the 2–7 min range may take up to 14 min. Hindsight plans this far ahead (BacktestInput.startupBoundSeconds).
+ * The longest start-up delay the `sim` provider can draw for an offering with its default profile (the upper end
+ * of its clamp, adapters/cloud/sim/random.ts): a GPU VM of the 2–7 min range may take up to 14 min. Hindsight
+ * plans this far ahead (BacktestInput.startupBoundSeconds).
  */
 export function simStartupBoundSeconds(offering: Offering): number {
-  return startupRange(DEFAULT_STARTUP, offering).max * 2;
+  return longestDelaySeconds(startupRange(DEFAULT_STARTUP, offering));
 }
 
 /** Read a trace CSV (the format `governator forecast` reads), optionally on a coarser grid (mean per step). */

@@ -26,9 +26,8 @@ export interface FittedModelInput {
   readonly parameters: Readonly<Record<string, unknown>>;
 }
 
-/** One fit of a series: every model it evaluated, fitted on one window. */
-export interface FitInput extends ForecastSeriesRef {
-  readonly models: readonly FittedModelInput[];
+/** What every fit records: the window it was fitted on, why and when. */
+export interface FitWindow {
   /** First and last instant of the history fitted on, and how many points it had. */
   readonly windowFrom: Date;
   readonly windowTo: Date;
@@ -39,18 +38,17 @@ export interface FitInput extends ForecastSeriesRef {
   readonly fittedAt: Date;
 }
 
-export interface FittedModelRecord extends ForecastSeriesRef {
+/** One fit of a series: every model it evaluated, fitted on one window. */
+export interface FitInput extends ForecastSeriesRef, FitWindow {
+  readonly models: readonly FittedModelInput[];
+}
+
+export interface FittedModelRecord extends ForecastSeriesRef, FitWindow {
   readonly id: number;
   readonly model: string;
   /** Per series, 1, 2, 3 …: one version per fit, shared by the models of that fit. */
   readonly version: number;
   readonly parameters: Readonly<Record<string, unknown>>;
-  readonly windowFrom: Date;
-  readonly windowTo: Date;
-  readonly windowPoints: number;
-  readonly stepSeconds: number;
-  readonly reason: string;
-  readonly fittedAt: Date;
 }
 
 /** A forecast as produced by one fit. */

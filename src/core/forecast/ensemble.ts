@@ -37,6 +37,9 @@ export const DEFAULT_MODELS: readonly ModelName[] = ['snaive_daily', 'snaive_wee
 /** History shorter than this is forecast naively: there is not enough of it to backtest anything. */
 export const MIN_HISTORY = 16;
 
+export const MIN_AUTO_ORIGINS = 3;
+export const MAX_AUTO_ORIGINS = 7;
+
 /**
  * Backtest origins when not set: enough consecutive origins for the backtest to span the longest detected
  * season, at least {@link MIN_AUTO_ORIGINS} and at most {@link MAX_AUTO_ORIGINS}. A day-ahead forecast of a
@@ -47,8 +50,6 @@ export function autoOrigins(periods: readonly number[], backtestHorizon: number)
   const longest = periods.length > 0 ? Math.max(...periods) : 0;
   return Math.min(MAX_AUTO_ORIGINS, Math.max(MIN_AUTO_ORIGINS, Math.ceil(longest / Math.max(1, backtestHorizon))));
 }
-export const MIN_AUTO_ORIGINS = 3;
-export const MAX_AUTO_ORIGINS = 7;
 
 /** How much lower (relative) the combination's backtest error must be than the best single model's to be used. */
 export const COMBINATION_MARGIN = 0.1;
@@ -305,17 +306,18 @@ export async function forecastSeries(series: RegularSeriesInput, engine: Forecas
   if (equal) {
     for (const name of errors.keys()) weights.set(name, 1 / errors.size);
   } else {
-    // The yardstick: the best baseline. A fitted model earns weight unless it did worse than the yardstick
-    // beyond the backtest's own noise; baselines are used alone only when every fitted model did.
-    const yardstick = [...errors.entries()].filter(([name]) => baselineNames.includes(name)).sort((a, b) => a[1] - b[1])[0]?.[0];
-    const fitted = [...errors.entries()].filter(([name]) => !baselineNames.includes(name));
+    // The yardstick: the best baseline (one always ran: seasonal naive, or plain naive added above). A fitted
+    // model earns weight unless it did worse than the yardstick beyond the backtest's own noise; the yardstick is
+    // used alone only when every fitted model did.
+    const yardstick = baselineNames.filter((name) => errors.has(name)).sort((a, b) => (errors.get(a) as number) - (errors.get(b) as number))[0] as ModelName;
     const eligible: (readonly [ModelName, number])[] = [];
-    for (const [name, e] of fitted) {
-      const t = yardstick === undefined ? Number.NEGATIVE_INFINITY : excessT(perOrigin.get(name) as number[], perOrigin.get(yardstick) as number[]);
+    for (const [name, e] of errors) {
+      if (baselineNames.includes(name)) continue;
+      const t = excessT(perOrigin.get(name) as number[], perOrigin.get(yardstick) as number[]);
       if (t > oneSidedT90(k - 1)) notes.push(`${name}: weight 0, its backtest error is above ${yardstick}'s beyond the noise (t = ${t === Number.POSITIVE_INFINITY ? '∞' : t.toFixed(2)} over ${k} origin(s))`);
       else eligible.push([name, e]);
     }
-    if (eligible.length === 0) eligible.push([yardstick as ModelName, errors.get(yardstick as ModelName) as number]);
+    if (eligible.length === 0) eligible.push([yardstick, errors.get(yardstick) as number]);
     const exact = eligible.filter(([, e]) => e === 0);
     if (exact.length > 0) for (const [name] of exact) weights.set(name, 1 / exact.length);
     else {

@@ -16,7 +16,7 @@ export {
   DEFAULT_SPOT_BUCKET, DEFAULT_STARTUP, DEFAULT_STOP_DELAY, SPOT_INTERRUPTION_BUCKETS, isSpotInterruptionBucket,
   spotInterruptionRatePerHour, type SpotInterruptionBucket, type StartupProfile,
 } from './startup.js';
-export { seededRandom, type DelayRange } from './random.js';
+export { longestDelaySeconds, seededRandom, type DelayRange } from './random.js';
 
 /** The provider operations the simulator can be told to fail. */
 export type SimOperation = 'listNodes' | 'getNode' | 'startNode' | 'stopNode' | 'health';

@@ -35,6 +35,13 @@ export interface DelayRange {
   readonly max: number;
 }
 
+/** The slowest delay {@link drawDelaySeconds} can draw from `range`: the upper end of its clamp. */
+export function longestDelaySeconds(range: DelayRange): number {
+  const min = Math.max(0, range.min);
+  const max = Math.max(min, range.max);
+  return min === max || min === 0 ? max : max * 2;
+}
+
 export function drawDelaySeconds(range: DelayRange, random: () => number): number {
   const min = Math.max(0, range.min);
   const max = Math.max(min, range.max);
@@ -43,7 +50,7 @@ export function drawDelaySeconds(range: DelayRange, random: () => number): numbe
   const mu = (Math.log(min) + Math.log(max)) / 2;
   const sigma = (Math.log(max) - Math.log(min)) / 4;
   const draw = Math.exp(mu + sigma * normal(random));
-  return Math.min(max * 2, Math.max(min / 2, draw));
+  return Math.min(longestDelaySeconds(range), Math.max(min / 2, draw));
 }
 
 /** Seconds until an event of a Poisson process with the given hourly rate; Infinity for a zero rate. */
