@@ -41,8 +41,9 @@ async function keyboardNavigate(page: Page, name: string): Promise<void> {
   await tabTo(page, (f) => f.tag === 'a' && f.text === name);
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name, level: 1 }).waitFor();
-  // Focus moves to the new page, so the next Tab starts there.
-  expect((await focused(page)).id).toBe('main');
+  // Focus moves to the new page, so the next Tab starts there. The app moves it on the next animation frame
+  // after the route renders (web/src/main.tsx), which can come after the heading is already on screen.
+  await expect.poll(async () => (await focused(page)).id, { timeout: 5000 }).toBe('main');
 }
 
 describeWithChromium('dashboard: keyboard, empty and error states (Chromium, in-process server)', () => {
